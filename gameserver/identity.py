@@ -1,0 +1,95 @@
+"""Who is on a socket: signed guest tokens, or the Django session of a logged-in user.
+
+A token is ``django.core.signing`` data (player id and name) with a timestamp; it
+expires after ``GAMESERVER_TOKEN_MAX_AGE`` seconds. Verifying one needs no database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from django.conf import settings
+from django.core import signing
+
+SALT = "gameserver.token"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A player as a socket knows them: an id and a display name."""
+
+    id: str
+    name: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name}
+
+
+def mint_token(player_id: str, name: str) -> str:
+    """A signed, timestamped token naming the player."""
+    return signing.dumps({"id": player_id, "name": name}, salt=SALT, compress=True)
+
+
+def read_token(token: str) -> Identity | None:
+    """The identity in a valid, unexpired token; None for a bad, forged or expired one."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=settings.GAMESERVER_TOKEN_MAX_AGE)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    pid, name = data.get("id"), data.get("name")
+    if isinstance(pid, str) and isinstance(name, str):
+        return Identity(pid, name)
+    return None
+
+
+def query_token(scope: dict[str, Any]) -> str | None:
+    """The ``token`` query parameter of a socket's URL."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    values = parse_qs(query).get("token")
+    return values[0] if values else None
+
+
+async def resolve(scope: dict[str, Any]) -> Identity | None:
+    """The socket's identity: its token, else its logged-in session user, else None."""
+    token = query_token(scope)
+    if token is not None:
+        return read_token(token)
+    user = scope.get("user")
+    if user is None:
+        return None
+    from match.persistence import aplayer_for_user  # the ORM lives with the models
+
+    if not user.is_authenticated:  # AuthMiddleware has already loaded the user
+        return None
+    pid, name = await aplayer_for_user(user.pk, user.get_username())
+    return Identity(pid, name)
+
+
+def header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def origin_allowed(scope: dict[str, Any]) -> bool:
+    """No Origin (a native client) is fine; a browser's Origin must be allowed.
+
+    Allowed are the origins in ``GAMESERVER_ALLOWED_ORIGINS`` or, when that is
+    empty, the site's own host (the Origin's host matches the Host header).
+    """
+    origin = header(scope, b"origin")
+    if origin is None:
+        return True
+    allowed = settings.GAMESERVER_ALLOWED_ORIGINS
+    if allowed:
+        return "*" in allowed or origin.rstrip("/") in {a.rstrip("/") for a in allowed}
+    host = header(scope, b"host")
+    try:
+        return host is not None and urlsplit(origin).netloc.lower() == host.lower()
+    except ValueError:
+        return False

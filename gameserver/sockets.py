@@ -1,0 +1,149 @@
+"""The base of every socket: identity, origin, encoding, limits and command routing.
+
+Both the lobby and the match socket are ``ProtocolConsumer``s. A subclass lists its
+commands in ``commands`` (message type -> ``cmd_*`` method) and implements ``opened``
+and ``closed``. Channel-layer events dispatch by dotted type (``match.found`` ->
+``match_found``), as in every Channels consumer.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.consumer import get_handler_name
+from django.conf import settings
+
+from . import codec, delivery, protocol
+from .identity import Identity, origin_allowed, resolve
+from .protocol import ClientError
+from .ratelimit import TokenBucket
+
+log = logging.getLogger("gameserver.sockets")
+
+
+def choose_encoding(offered: list[str]) -> tuple[str, str | None] | None:
+    """(encoding, subprotocol to accept) for the offered subprotocols; None if none fits."""
+    if not offered:
+        return codec.JSON, None
+    for name in offered:
+        if name in codec.SUBPROTOCOLS:
+            return name, name
+    return None
+
+
+class ProtocolConsumer(AsyncWebsocketConsumer):
+    """A protocol v1 socket. ``opened`` runs once it is accepted, ``closed`` once it closes."""
+
+    commands: ClassVar[dict[str, str]] = {"ping": "cmd_ping"}
+    kind: ClassVar[str] = "socket"
+
+    identity: Identity
+    encoding: str = codec.JSON
+    is_open: bool = False
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Route an ASGI or channel-layer event to its handler.
+
+        Unlike Channels' own dispatch this skips ``aclose_old_connections()`` on every
+        message: sockets never touch the ORM except through ``database_sync_to_async``.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"no handler for message type {message['type']}")
+        await handler(message)
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        """Refuse (HTTP 403) a socket from a foreign origin, without identity or encoding."""
+        chosen = choose_encoding(self.scope.get("subprotocols") or [])
+        identity = await resolve(self.scope) if origin_allowed(self.scope) else None
+        if identity is None or chosen is None:
+            await self.close()
+            return
+        self.identity = identity
+        self.encoding, subprotocol = chosen
+        self.bucket = TokenBucket(settings.GAMESERVER_RATE, settings.GAMESERVER_RATE_BURST)
+        await self.accept(subprotocol)
+        self.is_open = True
+        delivery.register(self)
+        await self.opened()
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        """The socket closed: forget it, then let the subclass clean up."""
+        was_open, self.is_open = self.is_open, False
+        delivery.unregister(self)
+        if was_open:
+            try:
+                await self.closed(message.get("code", 1006))
+            except Exception:
+                log.exception("closing %s of player %s failed", self.kind, self.identity.id)
+        await super().websocket_disconnect(message)
+
+    async def opened(self) -> None:
+        """Called once the socket is accepted."""
+
+    async def closed(self, code: int) -> None:
+        """Called once the socket has closed."""
+
+    async def disconnect(self, code: int) -> None:
+        pass
+
+    async def websocket_receive(self, message: dict[str, Any]) -> None:
+        """Limit, decode, check and route one client frame; refusals become error frames."""
+        rid = None
+        try:
+            if not self.bucket.allow():
+                if self.bucket.strikes > settings.GAMESERVER_RATE_STRIKES:
+                    await self.close(protocol.CLOSE_RATE_LIMITED)
+                    return
+                raise ClientError(protocol.RATE_LIMITED, "slow down")
+            request = self.decode_frame(message.get("text"), message.get("bytes"))
+            kind = protocol.check_envelope(request)
+            rid = protocol.request_id(request)
+            method = self.commands.get(kind)
+            if method is None:
+                raise ClientError(protocol.UNKNOWN_TYPE, f"{self.kind} sockets take no {kind!r}")
+            await getattr(self, method)(request, rid)
+        except ClientError as exc:
+            await self.send_message(protocol.error(exc.code, exc.message, rid))
+        except Exception:
+            log.exception("%s of player %s failed on a frame", self.kind, self.identity.id)
+            await self.send_message(protocol.error(protocol.INTERNAL, "server error", rid))
+
+    def decode_frame(self, text: str | None, data: bytes | None) -> Any:
+        """The decoded frame, or ClientError(too_large / bad_message)."""
+        limit = settings.GAMESERVER_MAX_FRAME_BYTES
+        size = len(data) if text is None else len(text)
+        if text is not None and limit // 4 < size <= limit:
+            size = len(text.encode())
+        if size > limit:
+            raise ClientError(protocol.TOO_LARGE, f"frames are limited to {limit} bytes")
+        try:
+            return codec.decode(text, data)
+        except codec.DecodeError as exc:
+            raise ClientError(protocol.BAD_MESSAGE, f"undecodable frame: {exc}") from None
+
+    async def send_message(self, message: dict[str, Any]) -> None:
+        """Encode and send one message to this socket."""
+        await self.send_frame(codec.Frame(message))
+
+    async def send_frame(self, frame: codec.Frame) -> None:
+        """Send an already built frame in this socket's encoding (no-op once closed)."""
+        if not self.is_open:
+            return
+        try:
+            event = frame.asgi(self.encoding)
+        except (TypeError, ValueError, OverflowError):
+            rid = frame.message.get("id")
+            msg = "the reply carries data this encoding cannot"
+            event = codec.Frame(protocol.error(protocol.INVALID, msg, rid)).asgi(self.encoding)
+        await self.base_send(event)
+
+    async def close(self, code: int | None = None, reason: str | None = None) -> None:
+        self.is_open = False
+        await super().close(code, reason)
+
+    async def cmd_ping(self, request: dict[str, Any], rid: Any) -> None:
+        """``ping`` -> ``pong`` echoing every field."""
+        await self.send_message(protocol.pong(request))

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from match import api
+
+from .health import healthz
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/guest", api.guest, name="guest"),
+    path("api/matches", api.matches, name="matches"),
+    path("api/matches/<str:match_id>", api.match_detail, name="match-detail"),
+    path("api/matches/<str:match_id>/replay", api.match_replay, name="match-replay"),
+    path("healthz", healthz, name="healthz"),
+    path("", include("client_demo.urls")),
+]

@@ -1,0 +1,114 @@
+"""The HTTP API: guest identities and match history (protocol.md, "HTTP")."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from gameserver.identity import mint_token
+
+from .models import Match, Player
+from .registry import get_game
+from .replay import replay
+
+MAX_NAME = 40
+
+
+def problem(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+@csrf_exempt
+@require_POST
+def guest(request: HttpRequest) -> JsonResponse:
+    """``POST /api/guest {"name"}`` -> 201 with the player and a signed token."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return problem(400, "bad_message", "the body must be JSON")
+    name = body.get("name") if isinstance(body, dict) else None
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_NAME:
+        return problem(400, "invalid", f"'name' must be 1 to {MAX_NAME} characters")
+    player = Player.objects.create(name=name.strip())
+    return JsonResponse(
+        {"player": {"id": player.id, "name": player.name}, "token": mint_token(player.id, player.name)},
+        status=201,
+    )
+
+
+def match_summary(match: Match) -> dict[str, Any]:
+    return {
+        "id": match.id,
+        "game": match.game,
+        "status": match.status,
+        "created": match.created.isoformat(),
+        "started": match.started.isoformat() if match.started else None,
+        "ended": match.ended.isoformat() if match.ended else None,
+        "winner": match.winner,
+        "ranking": match.ranking,
+        "reason": match.reason or None,
+        "players": [
+            {"id": s.player_id, "name": s.player.name, "seat": s.seat, "rank": s.rank}
+            for s in match.seats.all()
+        ],
+    }
+
+
+@require_GET
+def matches(request: HttpRequest) -> JsonResponse:
+    """``GET /api/matches?player=&game=&status=&page=``, newest first."""
+    query = Match.objects.prefetch_related("seats__player").order_by("-created", "-id")
+    if player := request.GET.get("player"):
+        query = query.filter(seats__player_id=player)
+    if game := request.GET.get("game"):
+        query = query.filter(game=game)
+    if status := request.GET.get("status"):
+        query = query.filter(status=status)
+    paginator = Paginator(query, settings.GAMESERVER_PAGE_SIZE)
+    try:
+        page = paginator.page(request.GET.get("page", 1))
+    except (EmptyPage, PageNotAnInteger):
+        return problem(404, "invalid", "no such page")
+    following = None
+    if page.has_next():
+        params = request.GET.copy()
+        params["page"] = page.next_page_number()
+        following = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+    results = [match_summary(m) for m in page.object_list]
+    return JsonResponse({"results": results, "next": following})
+
+
+@require_GET
+def match_detail(request: HttpRequest, match_id: str) -> JsonResponse:
+    """``GET /api/matches/<id>``: the match and its moves."""
+    match = get_object_or_404(Match.objects.prefetch_related("seats__player"), id=match_id)
+    moves = [{"seq": m.seq, "seat": m.seat, "move": m.payload} for m in match.moves.all()]
+    return JsonResponse({**match_summary(match), "moves": moves})
+
+
+def replay_states(match: Match) -> list[Any]:
+    """Every state of a finished match, rebuilt by its game's rules (spectator views)."""
+    game = get_game(match.game)
+    if game is None:
+        return []
+    moves = [(m.seat, m.payload) for m in match.moves.all()]
+    blob = bytes(match.input_log) if match.input_log is not None else None
+    states = replay(game, match.seats.count(), match.options, match.seed, moves, blob)
+    return [game.view(state, None) for state in states]
+
+
+@require_GET
+def match_replay(request: HttpRequest, match_id: str) -> JsonResponse:
+    """``GET /api/matches/<id>/replay`` (extension): the state after each step."""
+    match = get_object_or_404(Match.objects.prefetch_related("seats__player"), id=match_id)
+    if match.status != Match.Status.OVER:
+        return problem(409, "not_over", "a match replays once it is over")
+    frames = [{"step": i, "state": s} for i, s in enumerate(replay_states(match))]
+    return JsonResponse({"match": match_summary(match), "frames": frames})

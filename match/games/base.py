@@ -1,0 +1,113 @@
+"""The game interface: what a game module gives the match host.
+
+A game is pure rules over plain data (dicts, lists, str, int, float, bool, None):
+no I/O, no Django, no asyncio, no global ``random``. Given the same seed and the
+same log of moves (or inputs), a game replays to the same state; the host relies
+on that for replays and for rebuilding a match after a restart.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+State = dict[str, Any]
+
+REASONS = ("win", "draw", "resign", "forfeit", "abandoned", "timeout")
+
+
+class IllegalMove(Exception):
+    """Raised by ``apply`` (or ``check_input``) to refuse a move; the state is unchanged.
+
+    ``code`` is one of the protocol's error codes that a game may give:
+    ``illegal_move``, ``not_your_turn`` or ``invalid``.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a match ended: the winning seat (or None), seats best first, and why."""
+
+    winner: int | None
+    ranking: list[int]
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"winner": self.winner, "ranking": list(self.ranking), "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class GameInfo:
+    """A game's metadata as the lobby announces it."""
+
+    name: str
+    min_players: int
+    max_players: int
+    realtime: bool
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class Game:
+    """Base class of a game's rules. Subclass it and override what the game needs.
+
+    Turn-based games (``tick_rate == 0``) implement ``apply``; real-time games
+    implement ``check_input`` and ``tick``. Every game implements ``setup``,
+    ``outcome`` and ``view``. Methods never mutate their arguments: they return
+    a new state.
+    """
+
+    name: ClassVar[str] = ""
+    min_players: ClassVar[int] = 2
+    max_players: ClassVar[int] = 2
+    tick_rate: ClassVar[int] = 0
+    #: Default options; a match's options are these updated by the caller's.
+    options: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def info(cls) -> GameInfo:
+        return GameInfo(
+            cls.name, cls.min_players, cls.max_players, cls.tick_rate > 0, dict(cls.options)
+        )
+
+    @classmethod
+    def resolve_options(cls, options: dict[str, Any] | None) -> dict[str, Any]:
+        """The defaults updated by known keys of ``options``; unknown keys are dropped."""
+        merged = dict(cls.options)
+        for key, value in (options or {}).items():
+            if key in merged:
+                merged[key] = value
+        return merged
+
+    def setup(self, players: int, options: dict[str, Any], rng: random.Random) -> State:
+        """Called once when a match is created: the initial state for ``players`` seats."""
+        raise NotImplementedError
+
+    def apply(self, state: State, seat: int, move: Any) -> State:
+        """Called for a turn-based move by ``seat``; returns the new state or raises IllegalMove."""
+        raise IllegalMove("illegal_move", f"{self.name} takes no moves")
+
+    def check_input(self, state: State, seat: int, input: Any) -> Any:
+        """Called for a real-time input: returns it normalised, or raises IllegalMove."""
+        raise IllegalMove("illegal_move", f"{self.name} takes no inputs")
+
+    def tick(self, state: State, inputs: dict[int, Any], dt: float) -> State:
+        """Called ``tick_rate`` times a second with each seat's latest input (absent: none yet)."""
+        return state
+
+    def outcome(self, state: State) -> Outcome | None:
+        """Called after every move or tick: how the match ended, or None while it goes on."""
+        raise NotImplementedError
+
+    def view(self, state: State, seat: int | None) -> dict[str, Any]:
+        """What ``seat`` (None: a spectator) may see of the state. Default: everything."""
+        return state
+
+    def standing(self, state: State) -> list[int]:
+        """Seats best first as the match stands now; used to rank a resign or forfeit."""
+        return list(range(len(state.get("players", [])) or self.max_players))

@@ -1,0 +1,63 @@
+"""Tic-tac-toe: the worked example of a turn-based game.
+
+State: ``{"board": [None | "X" | "O"] * 9, "turn": seat, "marks": ["X", "O"]}``.
+A move is ``{"cell": 0..8}``. Seat 0 plays X and moves first.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from .base import Game, IllegalMove, Outcome, State
+
+LINES = (
+    (0, 1, 2), (3, 4, 5), (6, 7, 8),
+    (0, 3, 6), (1, 4, 7), (2, 5, 8),
+    (0, 4, 8), (2, 4, 6),
+)  # fmt: skip
+
+
+def winning_mark(board: list[str | None]) -> str | None:
+    """The mark that has three in a row, if any."""
+    for a, b, c in LINES:
+        if board[a] is not None and board[a] == board[b] == board[c]:
+            return board[a]
+    return None
+
+
+class TicTacToe(Game):
+    """Two players take turns marking a 3x3 board; three in a row wins."""
+
+    name = "tictactoe"
+    min_players = 2
+    max_players = 2
+
+    def setup(self, players: int, options: dict[str, Any], rng: random.Random) -> State:
+        return {"board": [None] * 9, "turn": 0, "marks": ["X", "O"]}
+
+    def apply(self, state: State, seat: int, move: Any) -> State:
+        if seat != state["turn"]:
+            raise IllegalMove("not_your_turn", f"it is seat {state['turn']}'s turn")
+        if not isinstance(move, dict) or set(move) != {"cell"}:
+            raise IllegalMove("invalid", 'a move is {"cell": 0..8}')
+        cell = move["cell"]
+        if type(cell) is not int or not 0 <= cell <= 8:
+            raise IllegalMove("invalid", "cell must be an integer from 0 to 8")
+        if state["board"][cell] is not None:
+            raise IllegalMove("illegal_move", f"cell {cell} is taken")
+        board = list(state["board"])
+        board[cell] = state["marks"][seat]
+        return {**state, "board": board, "turn": 1 - seat}
+
+    def outcome(self, state: State) -> Outcome | None:
+        mark = winning_mark(state["board"])
+        if mark is not None:
+            winner = state["marks"].index(mark)
+            return Outcome(winner, [winner, 1 - winner], "win")
+        if all(cell is not None for cell in state["board"]):
+            return Outcome(None, [0, 1], "draw")
+        return None
+
+    def standing(self, state: State) -> list[int]:
+        return [0, 1]

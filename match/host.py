@@ -1,0 +1,317 @@
+"""The match host: the one authority over one match's state.
+
+A host is created when a match is formed (or when the first socket of a match that
+this process does not yet host arrives), lives as plain objects and timers on the event
+loop, and is disposed of once the result is committed. Consumers never touch the state:
+they call ``join``, ``leave``, ``move``, ``input``, ``resign`` and ``sync``; the host
+sends every connection its own view, encoding each view once per encoding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
+
+from django.conf import settings
+
+from gameserver import protocol
+from gameserver.codec import Frame, is_plain
+from gameserver.identity import Identity
+from gameserver.protocol import ACTIVE, OVER, WAITING, ClientError
+
+from . import persistence
+from .games import Game, IllegalMove, Outcome
+from .persistence import MatchRecord
+from .replay import initial_state, pack_inputs, turn_states
+
+log = logging.getLogger("match.host")
+GAME_CODES = {protocol.ILLEGAL_MOVE, protocol.NOT_YOUR_TURN, protocol.INVALID}
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Connection(Protocol):
+    """What a host needs of a socket: who it is, and a way to send it frames."""
+
+    identity: Identity
+    seat: int | None
+
+    async def send_frame(self, frame: Frame) -> None: ...
+
+    async def close(self, code: int | None = None, reason: str | None = None) -> None: ...
+
+
+class MatchHost:
+    """Owns one match: its state, its connections, its timers and its tick loop."""
+
+    def __init__(self, record: MatchRecord, game: Game, dispose: Callable[[MatchHost], None]):
+        self.id = record.id
+        self.game = game
+        self.seats = record.seats
+        self.status = record.status
+        self.created_ts = record.created_ts
+        self.state = initial_state(game, len(record.seats), record.options, record.seed)
+        for state in turn_states(game, self.state, record.moves):
+            self.state = state
+        self.moves: list[tuple[int, Any]] = list(record.moves)
+        self.seq = len(self.moves)
+        self.ticks = 0
+        self.inputs: dict[int, Any] = {}
+        self.input_changes: list[list[Any]] = []
+        self.connections: list[Connection] = []
+        self.grace: dict[int, asyncio.TimerHandle] = {}
+        self.join_timer: asyncio.TimerHandle | None = None
+        self.tick_task: asyncio.Task[None] | None = None
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.dispose = dispose
+
+    # Lifecycle ---------------------------------------------------------------
+
+    def open(self) -> None:
+        """Called once the host is registered: arm the join timeout (or the seats' grace)."""
+        if self.status == WAITING:
+            deadline = self.created_ts + settings.GAMESERVER_JOIN_TIMEOUT - time.time()
+            abandon = Outcome(None, [], "abandoned")
+            self.join_timer = self.later(max(deadline, 0), lambda: self.end(abandon))
+        else:  # rebuilt after a restart: every seat must come back within the grace
+            for seat in range(len(self.seats)):
+                self.start_grace(seat)
+            self.start_ticks()
+
+    def seat_of(self, player_id: str) -> int | None:
+        return next((s.seat for s in self.seats if s.player_id == player_id), None)
+
+    def connected_seats(self) -> set[int]:
+        return {c.seat for c in self.connections if c.seat is not None}
+
+    async def join(self, conn: Connection) -> None:
+        """Called when a socket of this match opens: send it the state; start or resume."""
+        self.connections.append(conn)
+        await conn.send_frame(Frame(self.state_message(conn.seat)))
+        seat = conn.seat
+        if seat is None or self.status == OVER:
+            return
+        if seat in self.grace:
+            self.grace.pop(seat).cancel()
+            await self.broadcast({"type": "player.reconnected", "seat": seat})
+        elif self.status == WAITING and len(self.connected_seats()) == len(self.seats):
+            await self.start()
+
+    async def leave(self, conn: Connection) -> None:
+        """Called when a socket of this match closes: a seat left empty gets its grace."""
+        if conn in self.connections:
+            self.connections.remove(conn)
+        seat = conn.seat
+        if seat is None or self.status != ACTIVE or seat in self.connected_seats():
+            return
+        self.start_grace(seat)
+        grace = settings.GAMESERVER_RECONNECT_GRACE
+        await self.broadcast({"type": "player.disconnected", "seat": seat, "grace_s": grace})
+
+    def start_grace(self, seat: int) -> None:
+        forfeit = self.outcome_without(seat, "forfeit")
+        self.grace[seat] = self.later(settings.GAMESERVER_RECONNECT_GRACE, lambda: self.end(forfeit))
+
+    async def start(self) -> None:
+        """Every seat is connected: the match becomes active."""
+        if self.join_timer:
+            self.join_timer.cancel()
+        self.status = ACTIVE
+        await persistence.amark_started(self.id)
+        await self.broadcast_state("match.started")
+        self.start_ticks()
+
+    def start_ticks(self) -> None:
+        if self.game.tick_rate and self.tick_task is None:
+            self.tick_task = self.spawn(self.run_ticks())
+
+    # Commands ------------------------------------------------------------------
+
+    def check_playing(self, conn: Connection) -> int:
+        """The seat of a connection that may play now, else the protocol's error."""
+        if conn.seat is None:
+            raise ClientError(protocol.NOT_A_PLAYER, "spectators cannot play")
+        if self.status == WAITING:
+            raise ClientError(protocol.NOT_STARTED, "the match has not started")
+        if self.status == OVER:
+            raise ClientError(protocol.MATCH_OVER, "the match is over")
+        return conn.seat
+
+    def game_call(self, method: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return method(*args)
+        except IllegalMove as exc:
+            code = exc.code if exc.code in GAME_CODES else protocol.ILLEGAL_MOVE
+            raise ClientError(code, exc.message) from None
+
+    async def move(self, conn: Connection, move: Any) -> int:
+        """A turn-based move: applied and broadcast, or refused. Returns the new seq."""
+        seat = self.check_playing(conn)
+        if self.game.tick_rate:
+            raise ClientError(protocol.INVALID, f"{self.game.name} takes 'input', not 'move'")
+        if not is_plain(move):
+            raise ClientError(protocol.INVALID, "a move must be plain JSON data")
+        self.state = self.game_call(self.game.apply, self.state, seat, move)
+        self.moves.append((seat, move))
+        self.seq += 1
+        await self.after_change()
+        return self.seq
+
+    async def input(self, conn: Connection, value: Any) -> None:
+        """A real-time input: it replaces the seat's latest input from the next tick."""
+        seat = self.check_playing(conn)
+        if not self.game.tick_rate:
+            raise ClientError(protocol.INVALID, f"{self.game.name} takes 'move', not 'input'")
+        value = self.game_call(self.game.check_input, self.state, seat, value)
+        if not is_plain(value):
+            raise ClientError(protocol.INVALID, "an input must be plain JSON data")
+        if self.inputs.get(seat) != value:
+            self.inputs[seat] = value
+            self.input_changes.append([self.ticks, seat, value])
+
+    async def resign(self, conn: Connection) -> None:
+        seat = self.check_playing(conn)
+        await self.end(self.outcome_without(seat, "resign"))
+
+    async def sync(self, conn: Connection) -> None:
+        """Resend the full state to one connection (after it saw a gap in ``seq``)."""
+        await conn.send_frame(Frame(self.state_message(conn.seat)))
+
+    # Ticks -----------------------------------------------------------------------
+
+    async def run_ticks(self) -> None:
+        """Tick at a fixed rate against the monotonic clock: late ticks catch up, no drift."""
+        period = 1.0 / self.game.tick_rate
+        due = time.monotonic()
+        while self.status == ACTIVE:
+            due += period
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -1.0:  # over a second behind: skip the backlog, don't spiral
+                due = time.monotonic()
+            if self.status == ACTIVE:
+                self.state = self.game.tick(self.state, dict(self.inputs), period)
+                self.ticks += 1
+                self.seq += 1
+                await self.after_change()
+
+    # Endings -----------------------------------------------------------------------
+
+    async def after_change(self) -> None:
+        """Broadcast the new state; end the match if the rules say it is over."""
+        outcome = self.game.outcome(self.state)
+        if outcome is not None:
+            self.status = OVER  # refuse further moves while the update goes out
+        await self.broadcast_state("match.update")
+        if outcome is not None:
+            await self.end(outcome, force=True)
+
+    def outcome_without(self, seat: int, reason: str) -> Outcome:
+        ranking = [s for s in self.game.standing(self.state) if s != seat] + [seat]
+        return Outcome(ranking[0], ranking, reason)
+
+    async def end(self, outcome: Outcome, force: bool = False) -> None:
+        """Commit the result, then tell everyone and close their sockets. Runs once."""
+        if self.status == OVER and not force:
+            return
+        self.status = OVER
+        self.stop_timers()
+        if not await self.commit(outcome):
+            return
+        message = {"type": "match.over", "result": outcome.as_dict(), "seq": self.seq}
+        await self.broadcast_state("match.over", message)
+        for conn in list(self.connections):
+            await conn.close(protocol.CLOSE_NORMAL)
+        self.dispose(self)
+
+    async def commit(self, outcome: Outcome) -> bool:
+        """Write the result once, retrying a failing database for a while."""
+        log_blob = pack_inputs(self.ticks, self.input_changes) if self.game.tick_rate else None
+        for attempt in range(6):
+            try:
+                await persistence.afinish_match(
+                    self.id, outcome, self.state, self.moves, log_blob
+                )
+                return True
+            except Exception:
+                log.exception("match %s: writing the result failed (try %d)", self.id, attempt)
+                await asyncio.sleep(0.2 * 2**attempt)
+        for conn in list(self.connections):
+            await conn.close(1011)
+        self.dispose(self)
+        return False
+
+    def stop_timers(self) -> None:
+        for handle in [self.join_timer, *self.grace.values()]:
+            if handle is not None:
+                handle.cancel()
+        self.grace.clear()
+        if self.tick_task is not None and self.tick_task is not asyncio.current_task():
+            self.tick_task.cancel()
+
+    # Sending -----------------------------------------------------------------------
+
+    def state_message(self, seat: int | None) -> dict[str, Any]:
+        return {
+            "type": "match.state",
+            "match_id": self.id,
+            "game": self.game.name,
+            "seat": seat,
+            "status": self.status,
+            "seq": self.seq,
+            "state": self.game.view(self.state, seat),
+        }
+
+    async def broadcast_state(self, kind: str, message: dict[str, Any] | None = None) -> None:
+        """Send every connection its view, built and encoded once per distinct view."""
+        base = message or {"type": kind, "seq": self.seq}
+        base["t"] = now_ms()
+        frames: dict[int | None, Frame] = {}
+        shared: Frame | None = None
+        for conn in list(self.connections):
+            frame = frames.get(conn.seat)
+            if frame is None:
+                view = self.game.view(self.state, conn.seat)
+                if view is self.state:  # the game hides nothing: one frame for all
+                    shared = shared or Frame({**base, "state": view})
+                    frame = shared
+                else:
+                    frame = Frame({**base, "state": view})
+                frames[conn.seat] = frame
+            await self.send(conn, frame)
+
+    async def broadcast(self, message: dict[str, Any]) -> None:
+        frame = Frame(message)
+        for conn in list(self.connections):
+            await self.send(conn, frame)
+
+    async def send(self, conn: Connection, frame: Frame) -> None:
+        try:
+            await conn.send_frame(frame)
+        except Exception:
+            log.exception("match %s: sending to player %s failed", self.id, conn.identity.id)
+
+    # Timers and tasks ------------------------------------------------------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(self.guarded(coro))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    def later(self, delay: float, make: Callable[[], Coroutine[Any, Any, Any]]):
+        return asyncio.get_running_loop().call_later(delay, lambda: self.spawn(make()))
+
+    async def guarded(self, coro: Coroutine[Any, Any, Any]) -> None:
+        try:
+            await coro
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("match %s: host task failed", self.id)

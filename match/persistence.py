@@ -1,0 +1,160 @@
+"""The only code that touches the ORM for the async side: small functions, one job each.
+
+Each sync function runs inside ``transaction.atomic``; the ``a``-prefixed names are the
+same functions wrapped once with ``database_sync_to_async`` for the consumers and hosts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.db import transaction
+from django.utils import timezone
+
+from .games import Outcome
+from .models import Match, Move, Player, Seat
+
+
+@dataclass
+class SeatRecord:
+    seat: int
+    player_id: str
+    name: str
+
+
+@dataclass
+class MatchRecord:
+    """What a host needs to (re)build a match: plain data, no ORM objects."""
+
+    id: str
+    game: str
+    seed: int
+    options: dict[str, Any]
+    status: str
+    created_ts: float
+    seats: list[SeatRecord]
+    moves: list[tuple[int, Any]] = field(default_factory=list)  # (seat, move) in order
+    input_log: bytes | None = None
+    result: dict[str, Any] | None = None
+    final_state: Any = None
+
+
+def create_guest(name: str) -> Player:
+    """A new guest player called ``name``."""
+    return Player.objects.create(name=name)
+
+
+def player_for_user(user_id: int, username: str) -> tuple[str, str]:
+    """The (id, name) of the player linked to a Django user, created on first use."""
+    with transaction.atomic():
+        player, _ = Player.objects.get_or_create(user_id=user_id, defaults={"name": username})
+    return player.id, player.name
+
+
+def create_match(game: str, seed: int, options: dict[str, Any], player_ids: list[str]) -> str:
+    """A new waiting match with ``player_ids`` seated in order; returns its id."""
+    with transaction.atomic():
+        match = Match.objects.create(game=game, seed=seed, options=options)
+        Seat.objects.bulk_create(
+            Seat(match=match, seat=i, player_id=pid) for i, pid in enumerate(player_ids)
+        )
+    return match.id
+
+
+def load_match(match_id: str) -> MatchRecord | None:
+    """Everything about one match, or None if there is no such match."""
+    match = Match.objects.filter(id=match_id).first()
+    if match is None:
+        return None
+    seats = [
+        SeatRecord(s.seat, s.player_id, s.player.name)
+        for s in match.seats.select_related("player").order_by("seat")
+    ]
+    moves = [(m.seat, m.payload) for m in match.moves.order_by("seq")]
+    result = None
+    if match.status == Match.Status.OVER:
+        result = {"winner": match.winner, "ranking": match.ranking, "reason": match.reason}
+    return MatchRecord(
+        id=match.id,
+        game=match.game,
+        seed=match.seed,
+        options=match.options,
+        status=match.status,
+        created_ts=match.created.timestamp(),
+        seats=seats,
+        moves=moves,
+        input_log=bytes(match.input_log) if match.input_log is not None else None,
+        result=result,
+        final_state=match.final_state,
+    )
+
+
+def mark_started(match_id: str) -> None:
+    """Record that every seat connected and play began."""
+    Match.objects.filter(id=match_id, status=Match.Status.WAITING).update(
+        status=Match.Status.ACTIVE, started=timezone.now()
+    )
+
+
+def seat_ranks(outcome: Outcome, seats: int) -> dict[int, int | None]:
+    """Each seat's rank (1 = best): ties all 1 on a draw, none when abandoned."""
+    if outcome.reason == "abandoned":
+        return dict.fromkeys(range(seats))
+    if outcome.reason == "draw":
+        return dict.fromkeys(range(seats), 1)
+    return {seat: i + 1 for i, seat in enumerate(outcome.ranking)}
+
+
+def finish_match(
+    match_id: str,
+    outcome: Outcome,
+    final_state: Any,
+    moves: list[tuple[int, Any]],
+    input_log: bytes | None = None,
+) -> bool:
+    """Commit a result, the ranks and the move log in one transaction, once.
+
+    Returns False (and writes nothing) when the match already has a result, so a
+    retried or duplicated write never counts twice.
+    """
+    with transaction.atomic():
+        match = Match.objects.select_for_update().filter(id=match_id).first()
+        if match is None or match.status == Match.Status.OVER:
+            return False
+        done = set(match.moves.values_list("seq", flat=True))
+        Move.objects.bulk_create(
+            Move(match=match, seq=seq, seat=seat, payload=move)
+            for seq, (seat, move) in enumerate(moves, start=1)
+            if seq not in done
+        )
+        for seat, rank in seat_ranks(outcome, match.seats.count()).items():
+            Seat.objects.filter(match=match, seat=seat).update(rank=rank)
+        match.status = Match.Status.OVER
+        match.ended = timezone.now()
+        match.winner = outcome.winner
+        match.ranking = list(outcome.ranking)
+        match.reason = outcome.reason
+        match.final_state = final_state
+        match.input_log = input_log
+        match.save()
+    return True
+
+
+def unfinished_match_of(player_id: str) -> str | None:
+    """The id of a match the player is seated in that is not over, if any."""
+    return (
+        Seat.objects.filter(player_id=player_id)
+        .exclude(match__status=Match.Status.OVER)
+        .values_list("match_id", flat=True)
+        .first()
+    )
+
+
+aplayer_for_user = database_sync_to_async(player_for_user)
+acreate_match = database_sync_to_async(create_match)
+aload_match = database_sync_to_async(load_match)
+amark_started = database_sync_to_async(mark_started)
+afinish_match = database_sync_to_async(finish_match)
+aunfinished_match_of = database_sync_to_async(unfinished_match_of)

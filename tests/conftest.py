@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+from channels.layers import channel_layers
+
+from gameserver import delivery
+
+TEST_LAYERS = {"default": {"BACKEND": "tests.layers.MsgpackInMemoryChannelLayer"}}
+
+
+@pytest.fixture(autouse=True)
+def fresh_server(settings):
+    """Each test gets its own channel layer, hosts and lobby: no state leaks between loops."""
+    from lobby import service
+    from lobby.matchmaker import MemoryMatchmaker
+    from match.hosts import hosts
+
+    settings.CHANNEL_LAYERS = TEST_LAYERS
+    settings.GAMESERVER_JOIN_TIMEOUT = 30
+    settings.GAMESERVER_RECONNECT_GRACE = 30
+    channel_layers.backends.clear()
+    hosts.__init__()
+    service.lobby.__init__(MemoryMatchmaker())
+    delivery._local.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def via_layer(monkeypatch):
+    """Make every delivery go through the channel layer, as between processes."""
+    monkeypatch.setattr(delivery, "_local", {})
+    monkeypatch.setattr(delivery, "register", lambda consumer: None)
