@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from channels.layers import get_channel_layer
 from channels.consumer import get_handler_name
+from channels.layers import get_channel_layer
 
 
 class Receiver(Protocol):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
-from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.consumer import get_handler_name
+from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from . import codec, delivery, protocol

@@ -38,7 +38,10 @@ def guest(request: HttpRequest) -> JsonResponse:
         return problem(400, "invalid", f"'name' must be 1 to {MAX_NAME} characters")
     player = Player.objects.create(name=name.strip())
     return JsonResponse(
-        {"player": {"id": player.id, "name": player.name}, "token": mint_token(player.id, player.name)},
+        {
+            "player": {"id": player.id, "name": player.name},
+            "token": mint_token(player.id, player.name),
+        },
         status=201,
     )
 

@@ -115,7 +115,9 @@ class MatchHost:
 
     def start_grace(self, seat: int) -> None:
         forfeit = self.outcome_without(seat, "forfeit")
-        self.grace[seat] = self.later(settings.GAMESERVER_RECONNECT_GRACE, lambda: self.end(forfeit))
+        self.grace[seat] = self.later(
+            settings.GAMESERVER_RECONNECT_GRACE, lambda: self.end(forfeit)
+        )
 
     async def start(self) -> None:
         """Every seat is connected: the match becomes active."""
@@ -235,9 +237,7 @@ class MatchHost:
         log_blob = pack_inputs(self.ticks, self.input_changes) if self.game.tick_rate else None
         for attempt in range(6):
             try:
-                await persistence.afinish_match(
-                    self.id, outcome, self.state, self.moves, log_blob
-                )
+                await persistence.afinish_match(self.id, outcome, self.state, self.moves, log_blob)
                 return True
             except Exception:
                 log.exception("match %s: writing the result failed (try %d)", self.id, attempt)

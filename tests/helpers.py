@@ -27,6 +27,7 @@ class Client:
 
         subprotocols = [encoding] if encoding == codec.MSGPACK else None
         self.encoding = encoding
+        self.closed: int | None = None  # the close code once the server closed the socket
         self.comm = WebsocketCommunicator(
             application, path, headers=headers or [], subprotocols=subprotocols
         )
@@ -43,7 +44,8 @@ class Client:
     async def recv(self, timeout: float = 3) -> dict[str, Any]:
         event = await self.comm.receive_output(timeout)
         if event["type"] == "websocket.close":
-            return {"type": "<closed>", "code": event.get("code")}
+            self.closed = event.get("code", 1000)
+            return {"type": "<closed>", "code": self.closed}
         if self.encoding == codec.MSGPACK:
             assert event.get("bytes") is not None, "a msgpack socket got a text frame"
         return codec.decode(event.get("text"), event.get("bytes"))

@@ -1,0 +1,100 @@
+"""A real daphne process and a real WebSocket client play tic-tac-toe in both encodings."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+import websockets
+
+from gameserver import codec
+from tests.live import server
+
+pytestmark = [pytest.mark.live]
+
+
+@pytest.fixture(scope="module")
+def live_url(tmp_path_factory):
+    with server({}, tmp_path_factory.mktemp("live")) as url:
+        yield url
+
+
+def http(url: str, body: dict | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        return answer.status, json.loads(answer.read())
+
+
+class Peer:
+    """One real WebSocket connection speaking protocol v1."""
+
+    def __init__(self, ws, encoding: str) -> None:
+        self.ws, self.encoding = ws, encoding
+
+    @classmethod
+    async def open(cls, url: str, encoding: str) -> Peer:
+        ws = await websockets.connect(url, subprotocols=[encoding])
+        assert ws.subprotocol == encoding
+        return cls(ws, encoding)
+
+    async def send(self, message: dict) -> None:
+        if self.encoding == codec.MSGPACK:
+            await self.ws.send(codec.encode_msgpack(message))
+        else:
+            await self.ws.send(codec.encode_json(message))
+
+    async def recv(self, kind: str) -> dict:
+        frame = await self.ws.recv()
+        assert isinstance(frame, bytes) == (self.encoding == codec.MSGPACK)
+        message = codec.decode(frame if isinstance(frame, str) else None,
+                               frame if isinstance(frame, bytes) else None)  # fmt: skip
+        assert message["type"] == kind, message
+        return message
+
+
+@pytest.mark.parametrize("encoding", [codec.JSON, codec.MSGPACK])
+async def test_real_clients_play_to_the_end(live_url, encoding):
+    ws_url = live_url.replace("http", "ws")
+    guests = [http(f"{live_url}/api/guest", {"name": n})[1] for n in ("ann", "bob")]
+    lobbies = []
+    for g in guests:
+        peer = await Peer.open(f"{ws_url}/ws/lobby/?token={g['token']}", encoding)
+        await peer.recv("welcome")
+        await peer.send({"type": "queue.join", "game": "tictactoe"})
+        await peer.recv("queue.joined")
+        lobbies.append(peer)
+    found = [await peer.recv("match.found") for peer in lobbies]
+    match_id = found[0]["match_id"]
+    seats = {f["seat"]: g for f, g in zip(found, guests, strict=True)}
+    players = [
+        await Peer.open(f"{ws_url}/ws/match/{match_id}/?token={seats[s]['token']}", encoding)
+        for s in (0, 1)
+    ]
+    for peer in players:
+        await peer.recv("match.state")
+    for peer in players:
+        await peer.recv("match.started")
+    for n, cell in enumerate(range(7)):
+        await players[n % 2].send({"type": "move", "move": {"cell": cell}})
+        for peer in players:
+            assert (await peer.recv("match.update"))["seq"] == n + 1
+    for peer in players:
+        over = await peer.recv("match.over")
+        assert over["result"]["winner"] == 0
+        with pytest.raises(websockets.ConnectionClosedOK):
+            await peer.ws.recv()
+        assert peer.ws.close_code == 1000
+    _, detail = http(f"{live_url}/api/matches/{match_id}")
+    assert detail["status"] == "over" and detail["reason"] == "win"
+    assert len(detail["moves"]) == 7
+    for peer in lobbies:
+        await peer.ws.close()
+
+
+async def test_a_real_server_refuses_a_bad_token_with_403(live_url):
+    ws_url = live_url.replace("http", "ws")
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await websockets.connect(f"{ws_url}/ws/lobby/?token=forged")
+    assert refused.value.response.status_code == 403
