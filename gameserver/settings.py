@@ -4,6 +4,7 @@
 layer and the memory matchmaker. Every game-server knob is ``GAMESERVER_*``.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -131,6 +132,8 @@ GAMESERVER_GAMES = env_list(
     "GAMESERVER_GAMES",
     "match.games.tictactoe.TicTacToe,match.games.tag.Tag,match.games.rps.RockPaperScissors",
 )
+# Options for every new match of a game, e.g. '{"tag": {"duration_s": 90}}'.
+GAMESERVER_GAME_OPTIONS = json.loads(os.environ.get("GAMESERVER_GAME_OPTIONS") or "{}")
 GAMESERVER_ALLOWED_ORIGINS = env_list("GAMESERVER_ALLOWED_ORIGINS", "")
 GAMESERVER_TOKEN_MAX_AGE = env_float("GAMESERVER_TOKEN_MAX_AGE", 7 * 24 * 3600)
 GAMESERVER_MAX_FRAME_BYTES = int(env_float("GAMESERVER_MAX_FRAME_BYTES", 64 * 1024))

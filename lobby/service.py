@@ -98,10 +98,11 @@ class Lobby:
 
     async def create(self, group: list[Ticket]) -> MatchRecord:
         game, seed = group[0].game, secrets.randbits(62)
+        options = get_game(game).resolve_options(settings.GAMESERVER_GAME_OPTIONS.get(game))
         ids = [t.player.id for t in group]
-        match_id = await persistence.acreate_match(game, seed, {}, ids)
+        match_id = await persistence.acreate_match(game, seed, options, ids)
         seats = [SeatRecord(i, t.player.id, t.player.name) for i, t in enumerate(group)]
-        return MatchRecord(match_id, game, seed, {}, protocol.WAITING, time.time(), seats)
+        return MatchRecord(match_id, game, seed, options, protocol.WAITING, time.time(), seats)
 
     def ensure_timer(self) -> None:
         """Start the pass loop that fills matches whose tickets waited the fill timeout."""

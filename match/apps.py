@@ -6,3 +6,6 @@ class MatchConfig(AppConfig):
 
     name = "match"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system checks

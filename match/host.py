@@ -98,7 +98,7 @@ class MatchHost:
             return
         if seat in self.grace:
             self.grace.pop(seat).cancel()
-            await self.broadcast({"type": "player.reconnected", "seat": seat})
+            await self.broadcast({"type": "player.reconnected", "seat": seat}, skip=seat)
         elif self.status == WAITING and len(self.connected_seats()) == len(self.seats):
             await self.start()
 
@@ -215,7 +215,11 @@ class MatchHost:
             await self.end(outcome, force=True)
 
     def outcome_without(self, seat: int, reason: str) -> Outcome:
-        ranking = [s for s in self.game.standing(self.state) if s != seat] + [seat]
+        """The result when ``seat`` leaves: the others as they stand, then ``seat``."""
+        seats = range(len(self.seats))
+        standing = [s for s in self.game.standing(self.state) if s in seats]
+        others = [s for s in standing + list(seats) if s != seat]
+        ranking = [*dict.fromkeys(others), seat]
         return Outcome(ranking[0], ranking, reason)
 
     async def end(self, outcome: Outcome, force: bool = False) -> None:
@@ -286,10 +290,12 @@ class MatchHost:
                 frames[conn.seat] = frame
             await self.send(conn, frame)
 
-    async def broadcast(self, message: dict[str, Any]) -> None:
+    async def broadcast(self, message: dict[str, Any], skip: int | None = None) -> None:
+        """Send one message to every connection, except those of seat ``skip``."""
         frame = Frame(message)
         for conn in list(self.connections):
-            await self.send(conn, frame)
+            if skip is None or conn.seat != skip:
+                await self.send(conn, frame)
 
     async def send(self, conn: Connection, frame: Frame) -> None:
         try:

@@ -8,7 +8,6 @@ import match.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,74 +16,160 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Match',
+            name="Match",
             fields=[
-                ('id', models.CharField(default=match.models.new_id, editable=False, max_length=16, primary_key=True, serialize=False)),
-                ('game', models.CharField(db_index=True, max_length=40)),
-                ('seed', models.BigIntegerField()),
-                ('options', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('waiting', 'Waiting'), ('active', 'Active'), ('over', 'Over')], default='waiting', max_length=8)),
-                ('created', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('started', models.DateTimeField(blank=True, null=True)),
-                ('ended', models.DateTimeField(blank=True, null=True)),
-                ('winner', models.SmallIntegerField(blank=True, null=True)),
-                ('ranking', models.JSONField(blank=True, default=list)),
-                ('reason', models.CharField(blank=True, choices=[('win', 'Win'), ('draw', 'Draw'), ('resign', 'Resign'), ('forfeit', 'Forfeit'), ('abandoned', 'Abandoned'), ('timeout', 'Timeout')], max_length=10)),
-                ('final_state', models.JSONField(blank=True, null=True)),
-                ('input_log', models.BinaryField(blank=True, null=True)),
+                (
+                    "id",
+                    models.CharField(
+                        default=match.models.new_id,
+                        editable=False,
+                        max_length=16,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("game", models.CharField(db_index=True, max_length=40)),
+                ("seed", models.BigIntegerField()),
+                ("options", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("waiting", "Waiting"), ("active", "Active"), ("over", "Over")],
+                        default="waiting",
+                        max_length=8,
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("started", models.DateTimeField(blank=True, null=True)),
+                ("ended", models.DateTimeField(blank=True, null=True)),
+                ("winner", models.SmallIntegerField(blank=True, null=True)),
+                ("ranking", models.JSONField(blank=True, default=list)),
+                (
+                    "reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("win", "Win"),
+                            ("draw", "Draw"),
+                            ("resign", "Resign"),
+                            ("forfeit", "Forfeit"),
+                            ("abandoned", "Abandoned"),
+                            ("timeout", "Timeout"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("final_state", models.JSONField(blank=True, null=True)),
+                ("input_log", models.BinaryField(blank=True, null=True)),
             ],
             options={
-                'verbose_name_plural': 'matches',
-                'ordering': ['-created'],
-                'indexes': [models.Index(fields=['status', 'created'], name='match_match_status_17dd48_idx')],
+                "verbose_name_plural": "matches",
+                "ordering": ["-created"],
+                "indexes": [
+                    models.Index(fields=["status", "created"], name="match_match_status_17dd48_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Player',
+            name="Player",
             fields=[
-                ('id', models.CharField(default=match.models.new_id, editable=False, max_length=16, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=40)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.CharField(
+                        default=match.models.new_id,
+                        editable=False,
+                        max_length=16,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("name", models.CharField(max_length=40)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Seat',
+            name="Seat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seat', models.SmallIntegerField()),
-                ('rank', models.SmallIntegerField(blank=True, null=True)),
-                ('match', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='seats', to='match.match')),
-                ('player', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='seats', to='match.player')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seat", models.SmallIntegerField()),
+                ("rank", models.SmallIntegerField(blank=True, null=True)),
+                (
+                    "match",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="seats",
+                        to="match.match",
+                    ),
+                ),
+                (
+                    "player",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="seats",
+                        to="match.player",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['match', 'seat'],
+                "ordering": ["match", "seat"],
             },
         ),
         migrations.CreateModel(
-            name='Move',
+            name="Move",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.IntegerField()),
-                ('seat', models.SmallIntegerField()),
-                ('payload', models.JSONField()),
-                ('match', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='moves', to='match.match')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.IntegerField()),
+                ("seat", models.SmallIntegerField()),
+                ("payload", models.JSONField()),
+                (
+                    "match",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="moves",
+                        to="match.match",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['match', 'seq'],
-                'constraints': [models.UniqueConstraint(fields=('match', 'seq'), name='one_move_per_seq')],
+                "ordering": ["match", "seq"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("match", "seq"), name="one_move_per_seq")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='player',
-            index=models.Index(fields=['name'], name='match_playe_name_2e23ba_idx'),
+            model_name="player",
+            index=models.Index(fields=["name"], name="match_playe_name_2e23ba_idx"),
         ),
         migrations.AddConstraint(
-            model_name='seat',
-            constraint=models.UniqueConstraint(fields=('match', 'seat'), name='one_player_per_seat'),
+            model_name="seat",
+            constraint=models.UniqueConstraint(
+                fields=("match", "seat"), name="one_player_per_seat"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='seat',
-            constraint=models.UniqueConstraint(fields=('match', 'player'), name='one_seat_per_player'),
+            model_name="seat",
+            constraint=models.UniqueConstraint(
+                fields=("match", "player"), name="one_seat_per_player"
+            ),
         ),
     ]

@@ -89,3 +89,12 @@ def test_healthz_says_503_when_the_layer_is_down(client: Client, settings):
     }  # fmt: skip
     channel_layers.backends.clear()
     assert client.get("/healthz").status_code == 503
+
+
+def test_bad_game_options_fail_the_system_check(settings):
+    from match.checks import games_set_up
+
+    assert games_set_up() == []
+    settings.GAMESERVER_GAME_OPTIONS = {"tag": {"duration_s": -1}}
+    [problem] = games_set_up()
+    assert problem.id == "match.E002" and "tag" in problem.msg

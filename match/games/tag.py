@@ -1,0 +1,142 @@
+"""Tag: the worked example of a real-time game.
+
+Up to eight players run around an 800 x 600 arena at 200 units/s. One of them is
+"it" and passes it on by touching another (distance <= 20). The player who just
+tagged is safe from the new "it" for one second. When time runs out, whoever spent
+the least time as "it" wins.
+
+An input is ``{"dx": -1|0|1, "dy": -1|0|1}``; the host keeps each seat's latest
+input and calls ``tick`` 20 times a second. State::
+
+    {"tick": int, "it": seat, "remaining_s": float,
+     "players": [{"seat", "x", "y"}, ...],
+     "it_s": [seconds as "it", one per seat],
+     "immune": None | {"seat": seat, "remaining_s": float}}
+
+Times are rounded to the millisecond and positions to 1/100 of a unit, so that
+frames stay small and a replay lands on exactly the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+from .base import Game, IllegalMove, Outcome, State
+
+WIDTH, HEIGHT = 800.0, 600.0
+SPEED = 200.0  # units per second, diagonals included
+TAG_DISTANCE = 20.0
+IMMUNITY_S = 1.0
+SPAWN_MARGIN = 20.0
+SPAWN_SPACING = 100.0  # try to start players this far apart
+DIRECTIONS = (-1, 0, 1)
+
+
+def spawn(count: int, rng: random.Random) -> list[dict[str, Any]]:
+    """``count`` players at random spots, spaced out when the arena allows it."""
+    players: list[dict[str, Any]] = []
+    for seat in range(count):
+        for _ in range(100):
+            x = round(rng.uniform(SPAWN_MARGIN, WIDTH - SPAWN_MARGIN), 2)
+            y = round(rng.uniform(SPAWN_MARGIN, HEIGHT - SPAWN_MARGIN), 2)
+            if all(math.dist((x, y), (p["x"], p["y"])) >= SPAWN_SPACING for p in players):
+                break
+        players.append({"seat": seat, "x": x, "y": y})
+    return players
+
+
+def step(player: dict[str, Any], input: dict[str, int] | None, dt: float) -> dict[str, Any]:
+    """``player`` moved by ``input`` for ``dt`` seconds, kept inside the arena."""
+    dx, dy = (input["dx"], input["dy"]) if input else (0, 0)
+    if dx == 0 and dy == 0:
+        return player
+    scale = SPEED * dt / math.hypot(dx, dy)  # diagonals are no faster
+    x = min(max(player["x"] + dx * scale, 0.0), WIDTH)
+    y = min(max(player["y"] + dy * scale, 0.0), HEIGHT)
+    return {**player, "x": round(x, 2), "y": round(y, 2)}
+
+
+def tagged(players: list[dict[str, Any]], it: int, safe: int | None) -> int | None:
+    """The seat that "it" touches (the nearest, then the lowest seat), or None."""
+    chaser = players[it]
+    touched = [
+        (math.dist((p["x"], p["y"]), (chaser["x"], chaser["y"])), p["seat"])
+        for p in players
+        if p["seat"] not in (it, safe)
+    ]
+    touched = [t for t in touched if t[0] <= TAG_DISTANCE]
+    return min(touched)[1] if touched else None
+
+
+class Tag(Game):
+    """Real-time tag for 2 to 8 players; the least time spent as "it" wins."""
+
+    name = "tag"
+    min_players = 2
+    max_players = 8
+    tick_rate = 20
+    options = {"duration_s": 60}
+
+    def setup(self, players: int, options: dict[str, Any], rng: random.Random) -> State:
+        """Scatter the players with ``rng`` and let it pick who is "it"."""
+        duration = self.resolve_options(options)["duration_s"]
+        if type(duration) not in (int, float) or not duration > 0:
+            raise ValueError("duration_s must be a positive number")
+        if not self.min_players <= players <= self.max_players:
+            raise ValueError(f"tag takes {self.min_players} to {self.max_players} players")
+        return {
+            "tick": 0,
+            "it": rng.randrange(players),
+            "remaining_s": round(float(duration), 3),
+            "players": spawn(players, rng),
+            "it_s": [0.0] * players,
+            "immune": None,
+        }
+
+    def check_input(self, state: State, seat: int, input: Any) -> dict[str, int]:
+        """Accept exactly ``{"dx": -1|0|1, "dy": -1|0|1}``; return a fresh copy."""
+        if not isinstance(input, dict) or set(input) != {"dx", "dy"}:
+            raise IllegalMove("invalid", 'an input is {"dx": -1|0|1, "dy": -1|0|1}')
+        for key in ("dx", "dy"):
+            if type(input[key]) is not int or input[key] not in DIRECTIONS:
+                raise IllegalMove("invalid", f"{key} must be -1, 0 or 1")
+        return {"dx": input["dx"], "dy": input["dy"]}
+
+    def tick(self, state: State, inputs: dict[int, Any], dt: float) -> State:
+        """Move everyone, charge "it" for the time, then let "it" tag someone."""
+        if state["remaining_s"] <= 0:
+            return state
+        dt = min(max(dt, 0.0), state["remaining_s"])
+        players = [step(p, inputs.get(p["seat"]), dt) for p in state["players"]]
+        it = state["it"]
+        it_s = list(state["it_s"])
+        it_s[it] = round(it_s[it] + dt, 3)
+        immune = state["immune"]
+        if immune is not None:
+            left = round(immune["remaining_s"] - dt, 3)
+            immune = {**immune, "remaining_s": left} if left > 0 else None
+        victim = tagged(players, it, immune["seat"] if immune else None)
+        if victim is not None:
+            immune = {"seat": it, "remaining_s": IMMUNITY_S}
+            it = victim
+        return {
+            "tick": state["tick"] + 1,
+            "it": it,
+            "remaining_s": max(round(state["remaining_s"] - dt, 3), 0.0),
+            "players": players,
+            "it_s": it_s,
+            "immune": immune,
+        }
+
+    def standing(self, state: State) -> list[int]:
+        """Seats by least time spent as "it"; ties go to the lower seat."""
+        return sorted(range(len(state["players"])), key=lambda seat: (state["it_s"][seat], seat))
+
+    def outcome(self, state: State) -> Outcome | None:
+        """Over when time runs out; the least time as "it" wins."""
+        if state["remaining_s"] > 0:
+            return None
+        ranking = self.standing(state)
+        return Outcome(ranking[0], ranking, "win")
