@@ -15,7 +15,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import codec, delivery, protocol
+from . import codec, delivery, metrics, protocol
 from .identity import Identity, origin_allowed, resolve
 from .protocol import ClientError
 from .ratelimit import TokenBucket
@@ -64,8 +64,11 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
         self.identity = identity
         self.encoding, subprotocol = chosen
         self.bucket = TokenBucket(settings.GAMESERVER_RATE, settings.GAMESERVER_RATE_BURST)
+        self.counted_in = metrics.messages_in.labels(self.kind)
+        self.counted_out = metrics.messages_out.labels(self.kind)
         await self.accept(subprotocol)
         self.is_open = True
+        metrics.open_sockets.labels(self.kind).inc()
         delivery.register(self)
         await self.opened()
 
@@ -74,6 +77,7 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
         was_open, self.is_open = self.is_open, False
         delivery.unregister(self)
         if was_open:
+            metrics.open_sockets.labels(self.kind).dec()
             try:
                 await self.closed(message.get("code", 1006))
             except Exception:
@@ -92,6 +96,7 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
     async def websocket_receive(self, message: dict[str, Any]) -> None:
         """Limit, decode, check and route one client frame; refusals become error frames."""
         rid = None
+        self.counted_in.inc()
         try:
             if not self.bucket.allow():
                 if self.bucket.strikes > settings.GAMESERVER_RATE_STRIKES:
@@ -138,6 +143,7 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
             rid = frame.message.get("id")
             msg = "the reply carries data this encoding cannot"
             event = codec.Frame(protocol.error(protocol.INVALID, msg, rid)).asgi(self.encoding)
+        self.counted_out.inc()
         await self.base_send(event)
 
     async def close(self, code: int | None = None, reason: str | None = None) -> None:

@@ -4,6 +4,7 @@ from django.urls import include, path
 from match import api
 
 from .health import healthz
+from .metrics import metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,5 +13,6 @@ urlpatterns = [
     path("api/matches/<str:match_id>", api.match_detail, name="match-detail"),
     path("api/matches/<str:match_id>/replay", api.match_replay, name="match-replay"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("", include("client_demo.urls")),
 ]

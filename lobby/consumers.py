@@ -41,7 +41,7 @@ class LobbyConsumer(ProtocolConsumer):
         )
 
     async def closed(self, code: int) -> None:
-        lobby.leave(self.identity.id, self.channel_name)
+        await lobby.leave(self.identity.id, self.channel_name)
 
     async def cmd_queue_join(self, request: dict[str, Any], rid: Any) -> None:
         """``queue.join``: take a ticket for a game."""
@@ -56,7 +56,7 @@ class LobbyConsumer(ProtocolConsumer):
 
     async def cmd_leave(self, request: dict[str, Any], rid: Any) -> None:
         """``queue.leave``: drop the ticket."""
-        if not lobby.leave(self.identity.id, self.channel_name):
+        if not await lobby.leave(self.identity.id, self.channel_name):
             raise ClientError(protocol.NOT_QUEUED, "you have no ticket")
         reply: dict[str, Any] = {"type": "queue.left"}
         if rid is not None:

@@ -1,8 +1,11 @@
 """Tickets and queues: who waits for which game, and the passes that group them.
 
-``Matchmaker`` is the interface; ``MemoryMatchmaker`` keeps the queues in this process.
-A pass takes tickets first come, first matched: a full group of ``max_players`` at once,
-or at least ``min_players`` once the oldest ticket has waited the fill timeout.
+``Matchmaker`` is the interface; ``MemoryMatchmaker`` keeps the queues in this process
+(``lobby.matchmaker_redis`` keeps them in Redis for many processes). A pass takes
+tickets first come, first matched: a full group of ``max_players`` at once, or at least
+``min_players`` once the oldest ticket has waited the fill timeout. Popped tickets are
+"placing" until ``settle``: a player whose lobby socket closes meanwhile is reported as
+gone, so that a player who left is never matched.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from typing import Any
 from gameserver.identity import Identity
 from match.games import GameInfo
 
+QUEUED = "queued"
+PLACING = "placing"
+
 
 @dataclass
 class Ticket:
@@ -23,33 +29,60 @@ class Ticket:
     game: str
     channel: str
     rating: float = 1500.0
-    enqueued: float = field(default_factory=time.monotonic)
+    enqueued: float = field(default_factory=time.time)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.player.id,
+            "name": self.player.name,
+            "game": self.game,
+            "channel": self.channel,
+            "rating": self.rating,
+            "enqueued": self.enqueued,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Ticket:
+        player = Identity(data["id"], data["name"])
+        return cls(player, data["game"], data["channel"], data["rating"], data["enqueued"])
 
 
 class Matchmaker:
-    """The matchmaker interface: a player holds at most one ticket."""
+    """The matchmaker interface. A player holds at most one ticket, in one queue."""
 
-    def add(self, ticket: Ticket) -> bool:
-        """Queue a ticket; False if the player already has one."""
+    async def add(self, ticket: Ticket) -> bool:
+        """Queue a ticket; False if the player already has one (or is being placed)."""
         raise NotImplementedError
 
-    def remove(self, player_id: str, channel: str | None = None) -> Ticket | None:
-        """Drop the player's ticket (only if held by ``channel`` when given)."""
+    async def remove(self, player_id: str, channel: str | None = None) -> bool:
+        """Drop the player's ticket (only one held by ``channel`` when given).
+
+        A player being placed right now is marked gone instead, and False is returned.
+        """
         raise NotImplementedError
 
-    def holds(self, player_id: str) -> bool:
+    async def status(self, player_id: str) -> str | None:
+        """``QUEUED``, ``PLACING`` or None."""
         raise NotImplementedError
 
-    def take_groups(self, info: GameInfo, fill_timeout: float) -> list[list[Ticket]]:
-        """Pop the groups that a pass over one game's queue can form now."""
+    async def take_groups(self, info: GameInfo, fill_timeout: float) -> list[list[Ticket]]:
+        """Atomically pop the groups a pass over one game's queue can form now."""
         raise NotImplementedError
 
-    def give_back(self, tickets: list[Ticket]) -> None:
-        """Put popped tickets back at the front of their queue, keeping their wait."""
+    async def settle(self, tickets: list[Ticket]) -> set[str]:
+        """End the placing of popped tickets; returns the ids of players who left meanwhile."""
         raise NotImplementedError
 
-    def queue_lengths(self) -> dict[str, int]:
+    async def give_back(self, tickets: list[Ticket]) -> None:
+        """Put popped tickets back in their queue, keeping their place."""
         raise NotImplementedError
+
+    async def queue_lengths(self) -> dict[str, int]:
+        raise NotImplementedError
+
+    async def lead(self) -> bool:
+        """Whether this process runs the timed passes now (one process at a time)."""
+        return True
 
 
 class MemoryMatchmaker(Matchmaker):
@@ -57,45 +90,61 @@ class MemoryMatchmaker(Matchmaker):
 
     def __init__(self) -> None:
         self.queues: dict[str, dict[str, Ticket]] = {}
-        self.players: dict[str, Ticket] = {}
+        self.tickets: dict[str, Ticket] = {}
+        self.placing: dict[str, Ticket] = {}
+        self.gone: set[str] = set()
 
-    def add(self, ticket: Ticket) -> bool:
-        if ticket.player.id in self.players:
+    async def add(self, ticket: Ticket) -> bool:
+        pid = ticket.player.id
+        if pid in self.tickets or pid in self.placing:
             return False
-        self.players[ticket.player.id] = ticket
-        self.queues.setdefault(ticket.game, {})[ticket.player.id] = ticket
+        self.tickets[pid] = ticket
+        self.queues.setdefault(ticket.game, {})[pid] = ticket
         return True
 
-    def remove(self, player_id: str, channel: str | None = None) -> Ticket | None:
-        ticket = self.players.get(player_id)
-        if ticket is None or (channel is not None and ticket.channel != channel):
-            return None
-        del self.players[player_id]
-        del self.queues[ticket.game][player_id]
-        return ticket
+    async def remove(self, player_id: str, channel: str | None = None) -> bool:
+        ticket = self.tickets.get(player_id)
+        if ticket is not None and channel in (None, ticket.channel):
+            del self.tickets[player_id]
+            del self.queues[ticket.game][player_id]
+            return True
+        placed = self.placing.get(player_id)
+        if placed is not None and channel in (None, placed.channel):
+            self.gone.add(player_id)
+        return False
 
-    def holds(self, player_id: str) -> bool:
-        return player_id in self.players
+    async def status(self, player_id: str) -> str | None:
+        if player_id in self.tickets:
+            return QUEUED
+        return PLACING if player_id in self.placing else None
 
-    def take_groups(self, info: GameInfo, fill_timeout: float) -> list[list[Ticket]]:
+    async def take_groups(self, info: GameInfo, fill_timeout: float) -> list[list[Ticket]]:
         queue = self.queues.get(info.name, {})
         groups: list[list[Ticket]] = []
         while len(queue) >= info.min_players:
             tickets = list(queue.values())[: info.max_players]
-            waited = time.monotonic() - tickets[0].enqueued
+            waited = time.time() - tickets[0].enqueued
             if len(tickets) < info.max_players and waited < fill_timeout:
                 break
             for ticket in tickets:
-                self.remove(ticket.player.id)
+                await self.remove(ticket.player.id)
+                self.placing[ticket.player.id] = ticket
             groups.append(tickets)
         return groups
 
-    def give_back(self, tickets: list[Ticket]) -> None:
+    async def settle(self, tickets: list[Ticket]) -> set[str]:
+        ids = {t.player.id for t in tickets}
+        for pid in ids:
+            self.placing.pop(pid, None)
+        gone, self.gone = self.gone & ids, self.gone - ids
+        return gone
+
+    async def give_back(self, tickets: list[Ticket]) -> None:
         for ticket in tickets:
-            self.add(ticket)
+            await self.add(ticket)
         for game in {t.game for t in tickets}:
             queue = self.queues[game]
             self.queues[game] = dict(sorted(queue.items(), key=lambda kv: kv[1].enqueued))
 
-    def queue_lengths(self) -> dict[str, Any]:
+    async def queue_lengths(self) -> dict[str, int]:
         return {game: len(queue) for game, queue in self.queues.items()}

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from gameserver import protocol
+from gameserver import metrics, protocol
 from gameserver.delivery import deliver
 from gameserver.identity import Identity
 from gameserver.protocol import ClientError
@@ -23,7 +23,7 @@ from match.hosts import hosts
 from match.persistence import MatchRecord, SeatRecord
 from match.registry import get_game, installed_games
 
-from .matchmaker import Matchmaker, MemoryMatchmaker, Ticket
+from .matchmaker import PLACING, QUEUED, Matchmaker, MemoryMatchmaker, Ticket
 
 log = logging.getLogger("lobby")
 
@@ -33,8 +33,6 @@ class Lobby:
 
     def __init__(self, matchmaker: Matchmaker) -> None:
         self.matchmaker = matchmaker
-        self.placing: dict[str, str] = {}  # player id -> lobby channel, while placed
-        self.left: set[str] = set()
         self.timer: asyncio.Task[None] | None = None
 
     async def join(
@@ -48,53 +46,48 @@ class Lobby:
         game = get_game(game_name)
         if game is None:
             raise ClientError(protocol.UNKNOWN_GAME, f"no game called {game_name!r}")
-        if self.matchmaker.holds(player.id):
+        status = await self.matchmaker.status(player.id)
+        if status == QUEUED:
             raise ClientError(protocol.ALREADY_QUEUED, "you are already queued")
-        if player.id in self.placing or await persistence.aunfinished_match_of(player.id):
+        if status == PLACING or await persistence.aunfinished_match_of(player.id):
             raise ClientError(protocol.IN_MATCH, "you are in a match that is not over")
-        if not self.matchmaker.add(Ticket(player, game.name, channel)):
+        if not await self.matchmaker.add(Ticket(player, game.name, channel)):
             raise ClientError(protocol.ALREADY_QUEUED, "you are already queued")
         if queued is not None:
             await queued()
         self.ensure_timer()
         await self.run_pass(game.info())
 
-    def leave(self, player_id: str, channel: str | None = None) -> bool:
-        """Drop the player's ticket; a player being placed right now is marked as gone."""
-        if self.matchmaker.remove(player_id, channel) is not None:
-            return True
-        if player_id in self.placing and channel in (None, self.placing[player_id]):
-            self.left.add(player_id)
-        return False
+    async def leave(self, player_id: str, channel: str | None = None) -> bool:
+        """Drop the player's ticket; False if there was none."""
+        return await self.matchmaker.remove(player_id, channel)
 
     async def run_pass(self, info: GameInfo) -> None:
         fill = settings.GAMESERVER_FILL_TIMEOUT
-        for group in self.matchmaker.take_groups(info, fill):
+        for group in await self.matchmaker.take_groups(info, fill):
             await self.place(group)
 
     async def place(self, group: list[Ticket]) -> None:
         """Create the group's match and tell every member, unless one left meanwhile."""
-        ids = [t.player.id for t in group]
-        self.placing.update((t.player.id, t.channel) for t in group)
         try:
             record = await self.create(group)
-            gone = self.left.intersection(ids)
-            if gone:
-                await persistence.afinish_match(record.id, Outcome(None, [], "abandoned"), None, [])
-                self.matchmaker.give_back([t for t in group if t.player.id not in gone])
-                return
-            hosts.start(record)
-            players = [{"id": s.player_id, "name": s.name, "seat": s.seat} for s in record.seats]
-            for seat, ticket in enumerate(group):
-                event = {"type": "match.found", "match_id": record.id, "game": record.game}
-                await deliver(ticket.channel, {**event, "seat": seat, "players": players})
         except Exception:
-            log.exception("placing players %s failed", ids)
-            self.matchmaker.give_back([t for t in group if t.player.id not in self.left])
-        finally:
-            for pid in ids:
-                self.placing.pop(pid, None)
-                self.left.discard(pid)
+            log.exception("placing players %s failed", [t.player.id for t in group])
+            gone = await self.matchmaker.settle(group)
+            await self.matchmaker.give_back([t for t in group if t.player.id not in gone])
+            return
+        gone = await self.matchmaker.settle(group)
+        if gone:
+            abandoned = Outcome(None, [], "abandoned")
+            await persistence.afinish_match(record.id, abandoned, None, [])
+            await self.matchmaker.give_back([t for t in group if t.player.id not in gone])
+            return
+        if hosts.ownership is None:
+            hosts.start(record)  # one process: host it now; many: the first socket's process
+        players = [{"id": s.player_id, "name": s.name, "seat": s.seat} for s in record.seats]
+        for seat, ticket in enumerate(group):
+            event = {"type": "match.found", "match_id": record.id, "game": record.game}
+            await deliver(ticket.channel, {**event, "seat": seat, "players": players})
 
     async def create(self, group: list[Ticket]) -> MatchRecord:
         game, seed = group[0].game, secrets.randbits(62)
@@ -110,13 +103,21 @@ class Lobby:
             self.timer = asyncio.get_running_loop().create_task(self.pass_loop())
 
     async def pass_loop(self) -> None:
-        while any(self.matchmaker.queue_lengths().values()):
+        """Timed passes while anyone waits; with many processes only the leader passes."""
+        while True:
+            lengths = await self.matchmaker.queue_lengths()
+            for game in installed_games():
+                metrics.queue_length.labels(game).set(lengths.get(game, 0))
+            if not any(lengths.values()):
+                return
             await asyncio.sleep(min(0.5, settings.GAMESERVER_FILL_TIMEOUT / 2 or 0.5))
-            for game in installed_games().values():
-                try:
+            try:
+                if not await self.matchmaker.lead():
+                    continue
+                for game in installed_games().values():
                     await self.run_pass(game.info())
-                except Exception:
-                    log.exception("matchmaking pass for %s failed", game.name)
+            except Exception:
+                log.exception("a matchmaking pass failed")
 
 
 lobby = Lobby(MemoryMatchmaker())

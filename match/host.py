@@ -17,13 +17,14 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
-from gameserver import protocol
+from gameserver import metrics, protocol
 from gameserver.codec import Frame, is_plain
 from gameserver.identity import Identity
 from gameserver.protocol import ACTIVE, OVER, WAITING, ClientError
 
 from . import persistence
 from .games import Game, IllegalMove, Outcome
+from .journal import Journal
 from .persistence import MatchRecord
 from .replay import initial_state, pack_inputs, turn_states
 
@@ -49,7 +50,13 @@ class Connection(Protocol):
 class MatchHost:
     """Owns one match: its state, its connections, its timers and its tick loop."""
 
-    def __init__(self, record: MatchRecord, game: Game, dispose: Callable[[MatchHost], None]):
+    def __init__(
+        self,
+        record: MatchRecord,
+        game: Game,
+        dispose: Callable[[MatchHost], None],
+        journal: Journal,
+    ) -> None:
         self.id = record.id
         self.game = game
         self.seats = record.seats
@@ -69,6 +76,9 @@ class MatchHost:
         self.tick_task: asyncio.Task[None] | None = None
         self.tasks: set[asyncio.Task[Any]] = set()
         self.dispose = dispose
+        self.journal = journal
+        # Frames leave in the order the state changed: every send of state holds this.
+        self.order = asyncio.Lock()
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -91,8 +101,9 @@ class MatchHost:
 
     async def join(self, conn: Connection) -> None:
         """Called when a socket of this match opens: send it the state; start or resume."""
-        self.connections.append(conn)
-        await conn.send_frame(Frame(self.state_message(conn.seat)))
+        async with self.order:
+            self.connections.append(conn)
+            await conn.send_frame(Frame(self.state_message(conn.seat)))
         seat = conn.seat
         if seat is None or self.status == OVER:
             return
@@ -125,7 +136,8 @@ class MatchHost:
             self.join_timer.cancel()
         self.status = ACTIVE
         await persistence.amark_started(self.id)
-        await self.broadcast_state("match.started")
+        async with self.order:
+            await self.broadcast_state("match.started", self.state, self.seq)
         self.start_ticks()
 
     def start_ticks(self) -> None:
@@ -151,20 +163,23 @@ class MatchHost:
             code = exc.code if exc.code in GAME_CODES else protocol.ILLEGAL_MOVE
             raise ClientError(code, exc.message) from None
 
-    async def move(self, conn: Connection, move: Any) -> int:
-        """A turn-based move: applied and broadcast, or refused. Returns the new seq."""
+    async def move(self, conn: Connection, move: Any, rid: Any = None) -> None:
+        """A turn-based move: applied, committed and broadcast (then acked), or refused."""
         seat = self.check_playing(conn)
         if self.game.tick_rate:
             raise ClientError(protocol.INVALID, f"{self.game.name} takes 'input', not 'move'")
         if not is_plain(move):
             raise ClientError(protocol.INVALID, "a move must be plain JSON data")
+        arrived = time.perf_counter()
         self.state = self.game_call(self.game.apply, self.state, seat, move)
         self.moves.append((seat, move))
         self.seq += 1
-        await self.after_change()
-        return self.seq
+        await self.after_change(self.state, self.seq, (seat, move))
+        metrics.move_latency.observe(time.perf_counter() - arrived)
+        if rid is not None:
+            await conn.send_frame(Frame({"type": "ack", "id": rid, "seq": self.seq}))
 
-    async def input(self, conn: Connection, value: Any) -> None:
+    async def input(self, conn: Connection, value: Any, rid: Any = None) -> None:
         """A real-time input: it replaces the seat's latest input from the next tick."""
         seat = self.check_playing(conn)
         if not self.game.tick_rate:
@@ -175,14 +190,17 @@ class MatchHost:
         if self.inputs.get(seat) != value:
             self.inputs[seat] = value
             self.input_changes.append([self.ticks, seat, value])
+        if rid is not None:
+            await conn.send_frame(Frame({"type": "ack", "id": rid}))
 
-    async def resign(self, conn: Connection) -> None:
+    async def resign(self, conn: Connection, rid: Any = None) -> None:
         seat = self.check_playing(conn)
         await self.end(self.outcome_without(seat, "resign"))
 
-    async def sync(self, conn: Connection) -> None:
+    async def sync(self, conn: Connection, rid: Any = None) -> None:
         """Resend the full state to one connection (after it saw a gap in ``seq``)."""
-        await conn.send_frame(Frame(self.state_message(conn.seat)))
+        async with self.order:
+            await conn.send_frame(Frame(self.state_message(conn.seat)))
 
     # Ticks -----------------------------------------------------------------------
 
@@ -197,22 +215,37 @@ class MatchHost:
                 await asyncio.sleep(delay)
             elif delay < -1.0:  # over a second behind: skip the backlog, don't spiral
                 due = time.monotonic()
+            metrics.tick_lateness.observe(max(0.0, -delay))
             if self.status == ACTIVE:
                 self.state = self.game.tick(self.state, dict(self.inputs), period)
                 self.ticks += 1
                 self.seq += 1
-                await self.after_change()
+                await self.after_change(self.state, self.seq)
 
     # Endings -----------------------------------------------------------------------
 
-    async def after_change(self) -> None:
-        """Broadcast the new state; end the match if the rules say it is over."""
-        outcome = self.game.outcome(self.state)
+    async def after_change(self, state: Any, seq: int, move: tuple[int, Any] | None = None):
+        """Commit the move, broadcast the new state, and end the match if it is over.
+
+        ``state`` and ``seq`` are this change's own: later changes may already have
+        happened while this one waited for its commit.
+        """
+        outcome = self.game.outcome(state)
         if outcome is not None:
             self.status = OVER  # refuse further moves while the update goes out
-        await self.broadcast_state("match.update")
+        async with self.order:
+            if move is not None:
+                await self.commit_move(seq, move)
+            await self.broadcast_state("match.update", state, seq)
         if outcome is not None:
             await self.end(outcome, force=True)
+
+    async def commit_move(self, seq: int, move: tuple[int, Any]) -> None:
+        """Make the move durable before anyone sees it (the final commit retries a failure)."""
+        try:
+            await self.journal.append(self.id, seq, *move)
+        except Exception:
+            log.exception("match %s: journaling move %d failed", self.id, seq)
 
     def outcome_without(self, seat: int, reason: str) -> Outcome:
         """The result when ``seat`` leaves: the others as they stand, then ``seat``."""
@@ -230,10 +263,11 @@ class MatchHost:
         self.stop_timers()
         if not await self.commit(outcome):
             return
-        message = {"type": "match.over", "result": outcome.as_dict(), "seq": self.seq}
-        await self.broadcast_state("match.over", message)
-        for conn in list(self.connections):
-            await conn.close(protocol.CLOSE_NORMAL)
+        message = {"type": "match.over", "result": outcome.as_dict()}
+        async with self.order:
+            await self.broadcast_state("match.over", self.state, self.seq, message)
+            for conn in list(self.connections):
+                await conn.close(protocol.CLOSE_NORMAL)
         self.dispose(self)
 
     async def commit(self, outcome: Outcome) -> bool:
@@ -241,7 +275,10 @@ class MatchHost:
         log_blob = pack_inputs(self.ticks, self.input_changes) if self.game.tick_rate else None
         for attempt in range(6):
             try:
-                await persistence.afinish_match(self.id, outcome, self.state, self.moves, log_blob)
+                with metrics.result_write.time():
+                    await persistence.afinish_match(
+                        self.id, outcome, self.state, self.moves, log_blob
+                    )
                 return True
             except Exception:
                 log.exception("match %s: writing the result failed (try %d)", self.id, attempt)
@@ -272,17 +309,18 @@ class MatchHost:
             "state": self.game.view(self.state, seat),
         }
 
-    async def broadcast_state(self, kind: str, message: dict[str, Any] | None = None) -> None:
+    async def broadcast_state(
+        self, kind: str, state: Any, seq: int, extra: dict[str, Any] | None = None
+    ) -> None:
         """Send every connection its view, built and encoded once per distinct view."""
-        base = message or {"type": kind, "seq": self.seq}
-        base["t"] = now_ms()
+        base = {"type": kind, "seq": seq, "t": now_ms(), **(extra or {})}
         frames: dict[int | None, Frame] = {}
         shared: Frame | None = None
         for conn in list(self.connections):
             frame = frames.get(conn.seat)
             if frame is None:
-                view = self.game.view(self.state, conn.seat)
-                if view is self.state:  # the game hides nothing: one frame for all
+                view = self.game.view(state, conn.seat)
+                if view is state:  # the game hides nothing: one frame for all
                     shared = shared or Frame({**base, "state": view})
                     frame = shared
                 else:

@@ -1,35 +1,60 @@
-"""This process's match hosts, by match id."""
+"""This process's match hosts, and how a match socket finds its match's host.
+
+With one process (no ``REDIS_URL``) every match is hosted here. With many, the
+ownership keys in Redis say which process hosts a match: a socket that reaches that
+process joins the host directly (the hot path); one that reaches another process
+talks to it through the channel layer. A match whose host died is claimed by the next
+process that needs it, and rebuilt from the database.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
+from channels.layers import get_channel_layer
+from django.conf import settings
+
 from gameserver.codec import Frame
-from gameserver.protocol import OVER
+from gameserver.identity import Identity
+from gameserver.protocol import OVER, ClientError, error
 
 from . import persistence
 from .host import MatchHost
+from .journal import Journal
+from .ownership import Ownership, make_ownership
 from .persistence import MatchRecord
 from .registry import get_game
+from .remote import RemoteConnection, RemoteHost
+
+log = logging.getLogger("match.hosts")
+Found = MatchHost | RemoteHost | MatchRecord | None
 
 
 class HostRegistry:
-    """Finds or builds the host of a match; at most one per match in this process."""
+    """Finds or builds the host of a match; at most one per match in the whole cluster."""
 
     def __init__(self) -> None:
         self.hosts: dict[str, MatchHost] = {}
-        self.loading: dict[str, asyncio.Future[MatchHost | MatchRecord | None]] = {}
+        self.loading: dict[str, asyncio.Future[Found]] = {}
+        self.journal = Journal()
+        self.ownership: Ownership | None = make_ownership()
+        self.channel: str | None = None  # this process's host channel, once it has one
+        self.tasks: list[asyncio.Task[None]] = []
+        self.remotes: dict[str, RemoteConnection] = {}
 
     def get(self, match_id: str) -> MatchHost | None:
         return self.hosts.get(match_id)
 
     def start(self, record: MatchRecord) -> MatchHost:
-        """Host a match this process has just created or loaded."""
+        """Host a match this process created, loaded or claimed (once)."""
+        if record.id in self.hosts:
+            return self.hosts[record.id]
         game = get_game(record.game)
         if game is None:
             raise LookupError(f"match {record.id}: game {record.game!r} is not installed")
-        host = MatchHost(record, game, self.dispose)
+        host = MatchHost(record, game, self.dispose, self.journal)
         self.hosts[record.id] = host
         host.open()
         return host
@@ -37,22 +62,28 @@ class HostRegistry:
     def dispose(self, host: MatchHost) -> None:
         if self.hosts.get(host.id) is host:
             del self.hosts[host.id]
+            if self.ownership and self.channel:
+                task = asyncio.get_running_loop().create_task(
+                    self.ownership.release(host.id, self.channel)
+                )
+                task.add_done_callback(lambda t: t.exception())
 
-    async def open(self, match_id: str) -> MatchHost | MatchRecord | None:
-        """The live host of a match, the record of a finished one, or None if unknown.
+    async def open(self, match_id: str) -> Found:
+        """The host of a match (here or remote), the record of a finished one, or None.
 
-        Concurrent callers for one match share one database load.
+        Concurrent callers for one match share one load.
         """
+        await self.ensure_running()
         host = self.hosts.get(match_id)
         if host is not None:
             return host
         pending = self.loading.get(match_id)
         if pending is not None:
             return await asyncio.shield(pending)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Found] = asyncio.get_running_loop().create_future()
         self.loading[match_id] = future
         try:
-            result = await self._load(match_id)
+            result = await self.load(match_id)
             future.set_result(result)
             return result
         except BaseException as exc:
@@ -62,11 +93,121 @@ class HostRegistry:
         finally:
             del self.loading[match_id]
 
-    async def _load(self, match_id: str) -> MatchHost | MatchRecord | None:
+    async def load(self, match_id: str) -> Found:
         record = await persistence.aload_match(match_id)
         if record is None or record.status == OVER:
             return record
-        return self.hosts.get(match_id) or self.start(record)
+        if match_id in self.hosts:
+            return self.hosts[match_id]
+        if self.ownership is None or self.channel is None:
+            return self.start(record)
+        owner = await self.ownership.claim(match_id, self.channel)
+        if owner == self.channel:
+            # The database may have moved on while another process hosted it.
+            record = await persistence.aload_match(match_id)
+            if record is None or record.status == OVER:
+                await self.ownership.release(match_id, self.channel)
+                return record
+            return self.start(record)
+        return RemoteHost(record, owner)
+
+    # Background work ---------------------------------------------------------------
+
+    async def ensure_running(self) -> None:
+        """Start this process's host channel, heartbeat and reaper (once per loop)."""
+        if self.tasks and not any(t.done() for t in self.tasks):
+            return
+        loop = asyncio.get_running_loop()
+        if self.ownership is not None:
+            self.channel = await get_channel_layer().new_channel("host.")
+            self.tasks = [
+                loop.create_task(self.receive_loop()),
+                loop.create_task(self.heartbeat()),
+                loop.create_task(self.reaper(settings.GAMESERVER_REAP_INTERVAL)),
+            ]
+        else:
+            self.tasks = [loop.create_task(self.reaper(None))]
+
+    async def heartbeat(self) -> None:
+        """Renew this process's ownership keys; drop the matches it lost."""
+        assert self.ownership is not None and self.channel is not None
+        while True:
+            await asyncio.sleep(self.ownership.ttl_ms / 3000)
+            try:
+                lost = await self.ownership.renew(list(self.hosts), self.channel)
+            except Exception:
+                log.exception("renewing match ownership failed")
+                continue
+            for match_id in lost:
+                host = self.hosts.pop(match_id, None)
+                if host is not None:
+                    log.error("match %s: lost ownership, closing its sockets", match_id)
+                    host.stop_timers()
+                    host.status = OVER
+                    for conn in list(host.connections):
+                        await conn.close(1012)
+
+    async def reaper(self, interval: float | None) -> None:
+        """Host the unfinished matches nobody hosts, so their timeouts still fire.
+
+        One process: once, at start (matches left by a restart). Many: every interval.
+        """
+        while True:
+            try:
+                for match_id in await persistence.aunfinished_matches():
+                    if match_id not in self.hosts and not await self.hosted_elsewhere(match_id):
+                        await self.open(match_id)
+            except Exception:
+                log.exception("resuming unfinished matches failed")
+            if interval is None:
+                return
+            await asyncio.sleep(interval)
+
+    async def hosted_elsewhere(self, match_id: str) -> bool:
+        return self.ownership is not None and await self.ownership.owner(match_id) is not None
+
+    # Sockets in other processes ------------------------------------------------------
+
+    async def receive_loop(self) -> None:
+        layer = get_channel_layer()
+        while True:
+            event = await layer.receive(self.channel)
+            try:
+                await self.remote_event(event)
+            except Exception:
+                log.exception("host event %s failed", event.get("type"))
+
+    async def remote_event(self, event: dict[str, Any]) -> None:
+        """A join, command or leave from a socket in another process."""
+        reply_to, host = event["reply_to"], self.hosts.get(event.get("match_id", ""))
+        conn = self.remotes.get(reply_to)
+        if event["type"] == "host.leave":
+            self.remotes.pop(reply_to, None)
+            if host is not None and conn is not None:
+                await host.leave(conn)
+            return
+        if host is None:  # not (or no longer) ours: the socket reconnects and finds out
+            await RemoteConnection(reply_to, Identity("", ""), None, "").close(1012)
+            return
+        if event["type"] == "host.join":
+            identity = Identity(event["player"], event["name"])
+            conn = RemoteConnection(
+                reply_to, identity, host.seat_of(identity.id), event["encoding"]
+            )
+            self.remotes[reply_to] = conn
+            await host.join(conn)
+        elif event["type"] == "host.command" and conn is not None:
+            await self.remote_command(host, conn, event)
+
+    async def remote_command(self, host: MatchHost, conn: RemoteConnection, event: dict) -> None:
+        method = getattr(host, event["command"], None)
+        if event["command"] not in {"move", "input", "resign", "sync"} or method is None:
+            return
+        args = () if event["command"] in {"resign", "sync"} else (event["payload"],)
+        try:
+            await method(conn, *args, event.get("rid"))
+        except ClientError as exc:
+            await conn.send_frame(Frame(error(exc.code, exc.message, event.get("rid"))))
 
 
 def finished_state_message(record: MatchRecord, seat: int | None) -> dict[str, Any]:

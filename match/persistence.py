@@ -142,6 +142,24 @@ def finish_match(
     return True
 
 
+def record_moves(rows: list[tuple[str, int, int, Any]]) -> None:
+    """Commit applied moves ``(match id, seq, seat, move)``; rows already there are kept."""
+    with transaction.atomic():
+        Move.objects.bulk_create(
+            (Move(match_id=m, seq=seq, seat=seat, payload=move) for m, seq, seat, move in rows),
+            ignore_conflicts=True,
+        )
+
+
+def unfinished_matches() -> list[str]:
+    """The ids of every match that is not over, oldest first."""
+    return list(
+        Match.objects.exclude(status=Match.Status.OVER)
+        .order_by("created")
+        .values_list("id", flat=True)
+    )
+
+
 def unfinished_match_of(player_id: str) -> str | None:
     """The id of a match the player is seated in that is not over, if any."""
     return (
@@ -158,3 +176,5 @@ aload_match = database_sync_to_async(load_match)
 amark_started = database_sync_to_async(mark_started)
 afinish_match = database_sync_to_async(finish_match)
 aunfinished_match_of = database_sync_to_async(unfinished_match_of)
+arecord_moves = database_sync_to_async(record_moves)
+aunfinished_matches = database_sync_to_async(unfinished_matches)

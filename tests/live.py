@@ -1,8 +1,10 @@
-"""Real server processes for the tests that need them: daphne on a free port."""
+"""Real server processes for the tests that need them: daphne on free ports."""
 
 from __future__ import annotations
 
 import os
+import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -10,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,27 +45,100 @@ def migrate(env: dict[str, str]) -> None:
     )  # fmt: skip
 
 
+@dataclass
+class Server:
+    """One daphne process."""
+
+    proc: subprocess.Popen
+    url: str
+    env: dict[str, str]
+    port: int
+    log_path: Path
+
+    @property
+    def ws(self) -> str:
+        return self.url.replace("http", "ws", 1)
+
+    def kill(self) -> None:
+        """Kill -9: no cleanup, as when a machine dies."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def restart(self) -> None:
+        self.stop()
+        started = start(self.env, self.log_path.parent, self.port)
+        self.proc = started.proc
+
+
+def start(env: dict[str, str], tmp: Path, port: int | None = None) -> Server:
+    port = port or free_port()
+    log_path = tmp / f"daphne-{port}.log"
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "gameserver.asgi:application"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    server = Server(proc, f"http://127.0.0.1:{port}", env, port, log_path)
+    try:
+        wait_healthy(server.url, proc)
+    except RuntimeError:
+        server.stop()
+        raise RuntimeError(log_path.read_text()[-3000:]) from None
+    return server
+
+
+def server_env(env_extra: dict[str, str], tmp: Path) -> dict[str, str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}", **env_extra}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return env
+
+
 @contextmanager
 def server(env_extra: dict[str, str], tmp: Path, port: int | None = None) -> Iterator[str]:
     """A migrated database and a daphne process serving it; yields its base URL."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}", **env_extra}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env = server_env(env_extra, tmp)
     migrate(env)
-    port = port or free_port()
-    log = open(tmp / f"daphne-{port}.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-         "gameserver.asgi:application"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    proc = start(env, tmp, port)
     try:
-        wait_healthy(url, proc)
-        yield url
+        yield proc.url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        proc.stop()
+
+
+@contextmanager
+def cluster(count: int, env_extra: dict[str, str], tmp: Path) -> Iterator[list[Server]]:
+    """``count`` daphne processes sharing one database and one Redis."""
+    env = server_env(env_extra, tmp)
+    migrate(env)
+    servers: list[Server] = []
+    try:
+        for _ in range(count):
+            servers.append(start(env, tmp))
+        yield servers
+    finally:
+        for proc in servers:
+            proc.stop()
+
+
+@contextmanager
+def postgres_database(base_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test run; dropped afterwards."""
+    import psycopg
+
+    name = f"gs_test_{secrets.token_hex(4)}"
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(base_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -98,3 +98,13 @@ def test_bad_game_options_fail_the_system_check(settings):
     settings.GAMESERVER_GAME_OPTIONS = {"tag": {"duration_s": -1}}
     [problem] = games_set_up()
     assert problem.id == "match.E002" and "tag" in problem.msg
+
+
+def test_metrics_are_served_in_prometheus_format(client: Client):
+    played(["ann", "bob"], [0, 3, 1, 4, 2])
+    answer = client.get("/metrics")
+    assert answer.status_code == 200
+    text = answer.content.decode()
+    for name in ("gs_open_sockets", "gs_messages_in_total", "gs_move_latency_seconds_bucket",
+                 "gs_result_write_seconds_count", "gs_tick_lateness_seconds_count"):  # fmt: skip
+        assert name in text, name
