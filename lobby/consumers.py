@@ -7,6 +7,7 @@ from typing import Any
 from gameserver import protocol
 from gameserver.protocol import ClientError
 from gameserver.sockets import ProtocolConsumer
+from match.hosts import hosts
 from match.registry import installed_games
 
 from .service import lobby
@@ -31,6 +32,7 @@ class LobbyConsumer(ProtocolConsumer):
     commands = {"ping": "cmd_ping", "queue.join": "cmd_queue_join", "queue.leave": "cmd_leave"}
 
     async def opened(self) -> None:
+        await hosts.ensure_running()  # after a restart: resume the matches left unfinished
         await self.send_message(
             {
                 "type": "welcome",

@@ -46,12 +46,15 @@ class Peer:
             await self.ws.send(codec.encode_json(message))
 
     async def recv(self, kind: str) -> dict:
-        frame = await self.ws.recv()
-        assert isinstance(frame, bytes) == (self.encoding == codec.MSGPACK)
-        message = codec.decode(frame if isinstance(frame, str) else None,
-                               frame if isinstance(frame, bytes) else None)  # fmt: skip
-        assert message["type"] == kind, message
-        return message
+        """The next message, which must be ``kind`` (presence notices are skipped)."""
+        while True:
+            frame = await self.ws.recv()
+            assert isinstance(frame, bytes) == (self.encoding == codec.MSGPACK)
+            message = codec.decode(frame if isinstance(frame, str) else None,
+                                   frame if isinstance(frame, bytes) else None)  # fmt: skip
+            if message["type"] not in ("player.disconnected", "player.reconnected"):
+                assert message["type"] == kind, message
+                return message
 
 
 @pytest.mark.parametrize("encoding", [codec.JSON, codec.MSGPACK])
@@ -98,3 +101,51 @@ async def test_a_real_server_refuses_a_bad_token_with_403(live_url):
     with pytest.raises(websockets.InvalidStatus) as refused:
         await websockets.connect(f"{ws_url}/ws/lobby/?token=forged")
     assert refused.value.response.status_code == 403
+
+
+async def test_a_restarted_embedded_server_resumes_its_matches(tmp_path):
+    from tests.live import migrate, server_env, start
+
+    env = server_env({"GAMESERVER_RECONNECT_GRACE": "30"}, tmp_path)
+    migrate(env)
+    proc = start(env, tmp_path)
+    try:
+        ws_url = proc.ws
+        guests = [http(f"{proc.url}/api/guest", {"name": n})[1] for n in ("ann", "bob")]
+        lobbies = []
+        for g in guests:
+            peer = await Peer.open(f"{ws_url}/ws/lobby/?token={g['token']}", codec.JSON)
+            await peer.recv("welcome")
+            await peer.send({"type": "queue.join", "game": "tictactoe"})
+            await peer.recv("queue.joined")
+            lobbies.append(peer)
+        found = [await peer.recv("match.found") for peer in lobbies]
+        match_id = found[0]["match_id"]
+        tokens = [g["token"] for _, g in sorted(zip([f["seat"] for f in found], guests))]
+        url = f"{ws_url}/ws/match/{match_id}/?token="
+        players = [await Peer.open(url + t, codec.JSON) for t in tokens]
+        for peer in players:
+            await peer.recv("match.state")
+        for peer in players:
+            await peer.recv("match.started")
+        for n in range(3):
+            await players[n % 2].send({"type": "move", "move": {"cell": n}})
+            for peer in players:
+                await peer.recv("match.update")
+        proc.kill()
+        proc.restart()
+        players = [await Peer.open(url + t, codec.JSON) for t in tokens]
+        for peer in players:
+            state = await peer.recv("match.state")
+            assert (state["status"], state["seq"]) == ("active", 3)
+            assert state["state"]["board"][:3] == ["X", "O", "X"]
+        for n in range(3, 7):
+            await players[n % 2].send({"type": "move", "move": {"cell": n}})
+            for peer in players:
+                assert (await peer.recv("match.update"))["seq"] == n + 1
+        for peer in players:
+            assert (await peer.recv("match.over"))["result"]["winner"] == 0
+        _, detail = http(f"{proc.url}/api/matches/{match_id}")
+        assert [m["seq"] for m in detail["moves"]] == list(range(1, 8))
+    finally:
+        proc.stop()
