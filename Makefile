@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate clean
+.PHONY: run test lint format migrate clean cluster bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,7 @@ format: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var test-artifacts
+
+# Three server processes behind nginx, on Redis and PostgreSQL (docs/deploy.md).
+cluster: $(VENV)/.installed
+	deploy/cluster.sh

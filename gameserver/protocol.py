@@ -33,6 +33,8 @@ CLOSE_TOO_BIG = 1009
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_NOT_FOUND = 4404
 CLOSE_RATE_LIMITED = 4429
+CLOSE_HOST_MOVED = 4503  # extension: the match moved to another process; reconnect
+CLOSE_SERVER_ERROR = 4500  # extension: the server could not record the result
 
 # Match statuses.
 WAITING = "waiting"

@@ -105,7 +105,11 @@ class Lobby:
     async def pass_loop(self) -> None:
         """Timed passes while anyone waits; with many processes only the leader passes."""
         while True:
-            lengths = await self.matchmaker.queue_lengths()
+            try:
+                lengths = await self.matchmaker.queue_lengths()
+            except Exception:
+                log.exception("reading the queues failed")
+                lengths = {"?": 1}  # keep the loop alive until the backend answers
             for game in installed_games():
                 metrics.queue_length.labels(game).set(lengths.get(game, 0))
             if not any(lengths.values()):
@@ -120,4 +124,13 @@ class Lobby:
                 log.exception("a matchmaking pass failed")
 
 
-lobby = Lobby(MemoryMatchmaker())
+def make_matchmaker() -> Matchmaker:
+    """Redis when ``REDIS_URL`` is set (many processes), else this process's memory."""
+    if settings.REDIS_URL:
+        from .matchmaker_redis import RedisMatchmaker
+
+        return RedisMatchmaker(settings.REDIS_URL.split(",")[0].strip())
+    return MemoryMatchmaker()
+
+
+lobby = Lobby(make_matchmaker())

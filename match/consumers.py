@@ -16,7 +16,7 @@ from .host import MatchHost
 from .hosts import finished_frame, hosts
 from .remote import RemoteHost
 
-CLOSE_RESTART = 1012  # the host moved: reconnect and be routed to the new one
+CLOSE_RESTART = protocol.CLOSE_HOST_MOVED  # reconnect: the new host is elsewhere
 
 
 class MatchConsumer(ProtocolConsumer):
@@ -62,7 +62,7 @@ class MatchConsumer(ProtocolConsumer):
             await self.host.leave(self)
 
     async def watch(self, host: RemoteHost) -> None:
-        """Close (1012) when the remote host is gone: no state within a TTL, or a new owner.
+        """Close (4503) when the remote host is gone: no state within a TTL, or a new owner.
 
         The client reconnects, and its socket then finds (or becomes) the new host.
         """

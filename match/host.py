@@ -284,7 +284,7 @@ class MatchHost:
                 log.exception("match %s: writing the result failed (try %d)", self.id, attempt)
                 await asyncio.sleep(0.2 * 2**attempt)
         for conn in list(self.connections):
-            await conn.close(1011)
+            await conn.close(protocol.CLOSE_SERVER_ERROR)
         self.dispose(self)
         return False
 

@@ -18,7 +18,7 @@ from django.conf import settings
 
 from gameserver.codec import Frame
 from gameserver.identity import Identity
-from gameserver.protocol import OVER, ClientError, error
+from gameserver.protocol import CLOSE_HOST_MOVED, OVER, ClientError, error
 
 from . import persistence
 from .host import MatchHost
@@ -145,7 +145,7 @@ class HostRegistry:
                     host.stop_timers()
                     host.status = OVER
                     for conn in list(host.connections):
-                        await conn.close(1012)
+                        await conn.close(CLOSE_HOST_MOVED)
 
     async def reaper(self, interval: float | None) -> None:
         """Host the unfinished matches nobody hosts, so their timeouts still fire.
@@ -187,7 +187,7 @@ class HostRegistry:
                 await host.leave(conn)
             return
         if host is None:  # not (or no longer) ours: the socket reconnects and finds out
-            await RemoteConnection(reply_to, Identity("", ""), None, "").close(1012)
+            await RemoteConnection(reply_to, Identity("", ""), None, "").close(CLOSE_HOST_MOVED)
             return
         if event["type"] == "host.join":
             identity = Identity(event["player"], event["name"])

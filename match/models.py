@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import secrets
+import string
 
 from django.conf import settings
 from django.db import models
 
+ID_ALPHABET = string.ascii_letters + string.digits
+
 
 def new_id() -> str:
-    """A short, URL-safe, unguessable id for players and matches."""
-    return secrets.token_urlsafe(9)
+    """A short unguessable id (71 bits), letters and digits only: safe in any URL."""
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(12))
 
 
 class Player(models.Model):

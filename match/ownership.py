@@ -18,11 +18,15 @@ log = logging.getLogger("match.ownership")
 
 PREFIX = "gs:host:"
 
+# Extend our keys; take back a missing one (Redis restarted, nobody else claimed it).
 RENEW = """
 local lost = {}
 for i, key in ipairs(KEYS) do
-  if redis.call('GET', key) == ARGV[1] then
+  local owner = redis.call('GET', key)
+  if owner == ARGV[1] then
     redis.call('PEXPIRE', key, ARGV[2])
+  elseif not owner then
+    redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
   else
     table.insert(lost, key)
   end

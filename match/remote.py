@@ -9,27 +9,15 @@ carries its ``seq``, and a consumer that sees a gap asks for the full state.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from channels.exceptions import ChannelFull
-from channels.layers import get_channel_layer
-
 from gameserver.codec import MSGPACK, Frame
+from gameserver.delivery import layer_send
 from gameserver.identity import Identity
 
 from .persistence import MatchRecord
 
-log = logging.getLogger("match.remote")
 STATEFUL = {"match.state", "match.started", "match.update", "match.over"}
-
-
-async def layer_send(channel: str, event: dict[str, Any]) -> None:
-    """Send, dropping on a full channel (the receiver resyncs on the gap)."""
-    try:
-        await get_channel_layer().send(channel, event)
-    except ChannelFull:
-        log.warning("channel %s is full: dropped a %s", channel, event.get("type"))
 
 
 class RemoteConnection:
