@@ -12,14 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 
 from gameserver import metrics, protocol
 from gameserver.codec import Frame, is_plain
-from gameserver.identity import Identity
 from gameserver.protocol import ACTIVE, OVER, WAITING, ClientError
 
 from . import persistence
@@ -27,27 +26,13 @@ from .games import Game, IllegalMove, Outcome
 from .journal import Journal
 from .persistence import MatchRecord
 from .replay import initial_state, pack_inputs, turn_states
+from .room import Connection, Room
 
 log = logging.getLogger("match.host")
 GAME_CODES = {protocol.ILLEGAL_MOVE, protocol.NOT_YOUR_TURN, protocol.INVALID}
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-class Connection(Protocol):
-    """What a host needs of a socket: who it is, and a way to send it frames."""
-
-    identity: Identity
-    seat: int | None
-
-    async def send_frame(self, frame: Frame) -> None: ...
-
-    async def close(self, code: int | None = None, reason: str | None = None) -> None: ...
-
-
-class MatchHost:
+class MatchHost(Room):
     """Owns one match: its state, its connections, its timers and its tick loop."""
 
     def __init__(
@@ -57,6 +42,7 @@ class MatchHost:
         dispose: Callable[[MatchHost], None],
         journal: Journal,
     ) -> None:
+        super().__init__()
         self.id = record.id
         self.game = game
         self.seats = record.seats
@@ -70,15 +56,11 @@ class MatchHost:
         self.ticks = 0
         self.inputs: dict[int, Any] = {}
         self.input_changes: list[list[Any]] = []
-        self.connections: list[Connection] = []
         self.grace: dict[int, asyncio.TimerHandle] = {}
         self.join_timer: asyncio.TimerHandle | None = None
         self.tick_task: asyncio.Task[None] | None = None
-        self.tasks: set[asyncio.Task[Any]] = set()
         self.dispose = dispose
         self.journal = journal
-        # Frames leave in the order the state changed: every send of state holds this.
-        self.order = asyncio.Lock()
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -296,7 +278,7 @@ class MatchHost:
         if self.tick_task is not None and self.tick_task is not asyncio.current_task():
             self.tick_task.cancel()
 
-    # Sending -----------------------------------------------------------------------
+    # Messages ---------------------------------------------------------------------
 
     def state_message(self, seat: int | None) -> dict[str, Any]:
         return {
@@ -308,54 +290,3 @@ class MatchHost:
             "seq": self.seq,
             "state": self.game.view(self.state, seat),
         }
-
-    async def broadcast_state(
-        self, kind: str, state: Any, seq: int, extra: dict[str, Any] | None = None
-    ) -> None:
-        """Send every connection its view, built and encoded once per distinct view."""
-        base = {"type": kind, "seq": seq, "t": now_ms(), **(extra or {})}
-        frames: dict[int | None, Frame] = {}
-        shared: Frame | None = None
-        for conn in list(self.connections):
-            frame = frames.get(conn.seat)
-            if frame is None:
-                view = self.game.view(state, conn.seat)
-                if view is state:  # the game hides nothing: one frame for all
-                    shared = shared or Frame({**base, "state": view})
-                    frame = shared
-                else:
-                    frame = Frame({**base, "state": view})
-                frames[conn.seat] = frame
-            await self.send(conn, frame)
-
-    async def broadcast(self, message: dict[str, Any], skip: int | None = None) -> None:
-        """Send one message to every connection, except those of seat ``skip``."""
-        frame = Frame(message)
-        for conn in list(self.connections):
-            if skip is None or conn.seat != skip:
-                await self.send(conn, frame)
-
-    async def send(self, conn: Connection, frame: Frame) -> None:
-        try:
-            await conn.send_frame(frame)
-        except Exception:
-            log.exception("match %s: sending to player %s failed", self.id, conn.identity.id)
-
-    # Timers and tasks ------------------------------------------------------------------
-
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(self.guarded(coro))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-        return task
-
-    def later(self, delay: float, make: Callable[[], Coroutine[Any, Any, Any]]):
-        return asyncio.get_running_loop().call_later(delay, lambda: self.spawn(make()))
-
-    async def guarded(self, coro: Coroutine[Any, Any, Any]) -> None:
-        try:
-            await coro
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("match %s: host task failed", self.id)

@@ -31,3 +31,16 @@ def via_layer(monkeypatch):
     """Make every delivery go through the channel layer, as between processes."""
     monkeypatch.setattr(delivery, "_local", {})
     monkeypatch.setattr(delivery, "register", lambda consumer: None)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def close_thread_connections():
+    """Close the connections ``database_sync_to_async`` opened in its worker thread, so
+    that the test database can be dropped (PostgreSQL refuses while one is open).
+    """
+    yield
+    from asgiref.sync import async_to_sync
+    from channels.db import database_sync_to_async
+    from django.db import connections
+
+    async_to_sync(database_sync_to_async(connections.close_all))()
