@@ -156,10 +156,13 @@ class MatchHost(Room):
         self.state = self.game_call(self.game.apply, self.state, seat, move)
         self.moves.append((seat, move))
         self.seq += 1
-        await self.after_change(self.state, self.seq, (seat, move))
+        seq = self.seq
+        outcome = await self.after_change(self.state, seq, (seat, move))
         metrics.move_latency.observe(time.perf_counter() - arrived)
         if rid is not None:
-            await conn.send_frame(Frame({"type": "ack", "id": rid, "seq": self.seq}))
+            await conn.send_frame(Frame({"type": "ack", "id": rid, "seq": seq}))
+        if outcome is not None:
+            await self.end(outcome, force=True)
 
     async def input(self, conn: Connection, value: Any, rid: Any = None) -> None:
         """A real-time input: it replaces the seat's latest input from the next tick."""
@@ -177,12 +180,17 @@ class MatchHost(Room):
 
     async def resign(self, conn: Connection, rid: Any = None) -> None:
         seat = self.check_playing(conn)
+        if rid is not None:
+            await conn.send_frame(Frame({"type": "ack", "id": rid}))
         await self.end(self.outcome_without(seat, "resign"))
 
     async def sync(self, conn: Connection, rid: Any = None) -> None:
         """Resend the full state to one connection (after it saw a gap in ``seq``)."""
+        message = self.state_message(conn.seat)
+        if rid is not None:
+            message["id"] = rid
         async with self.order:
-            await conn.send_frame(Frame(self.state_message(conn.seat)))
+            await conn.send_frame(Frame(message))
 
     # Ticks -----------------------------------------------------------------------
 
@@ -202,15 +210,19 @@ class MatchHost(Room):
                 self.state = self.game.tick(self.state, dict(self.inputs), period)
                 self.ticks += 1
                 self.seq += 1
-                await self.after_change(self.state, self.seq)
+                outcome = await self.after_change(self.state, self.seq)
+                if outcome is not None:
+                    await self.end(outcome, force=True)
 
     # Endings -----------------------------------------------------------------------
 
-    async def after_change(self, state: Any, seq: int, move: tuple[int, Any] | None = None):
-        """Commit the move, broadcast the new state, and end the match if it is over.
+    async def after_change(
+        self, state: Any, seq: int, move: tuple[int, Any] | None = None
+    ) -> Outcome | None:
+        """Commit the move and broadcast the new state; returns the outcome if it is over.
 
         ``state`` and ``seq`` are this change's own: later changes may already have
-        happened while this one waited for its commit.
+        happened while this one waited for its commit. The caller ends the match.
         """
         outcome = self.game.outcome(state)
         if outcome is not None:
@@ -219,8 +231,7 @@ class MatchHost(Room):
             if move is not None:
                 await self.commit_move(seq, move)
             await self.broadcast_state("match.update", state, seq)
-        if outcome is not None:
-            await self.end(outcome, force=True)
+        return outcome
 
     async def commit_move(self, seq: int, move: tuple[int, Any]) -> None:
         """Make the move durable before anyone sees it (the final commit retries a failure)."""

@@ -34,7 +34,7 @@ def via_layer(monkeypatch):
 
 
 @pytest.fixture(autouse=True, scope="session")
-def close_thread_connections():
+def close_thread_connections(django_db_blocker):
     """Close the connections ``database_sync_to_async`` opened in its worker thread, so
     that the test database can be dropped (PostgreSQL refuses while one is open).
     """
@@ -43,4 +43,5 @@ def close_thread_connections():
     from channels.db import database_sync_to_async
     from django.db import connections
 
-    async_to_sync(database_sync_to_async(connections.close_all))()
+    with django_db_blocker.unblock():
+        async_to_sync(database_sync_to_async(connections.close_all))()

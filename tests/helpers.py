@@ -28,6 +28,7 @@ class Client:
         subprotocols = [encoding] if encoding == codec.MSGPACK else None
         self.encoding = encoding
         self.closed: int | None = None  # the close code once the server closed the socket
+        self.pings = 0  # barrier pings sent, for unique ids
         self.comm = WebsocketCommunicator(
             application, path, headers=headers or [], subprotocols=subprotocols
         )

@@ -121,7 +121,8 @@ async def test_a_restarted_embedded_server_resumes_its_matches(tmp_path):
             lobbies.append(peer)
         found = [await peer.recv("match.found") for peer in lobbies]
         match_id = found[0]["match_id"]
-        tokens = [g["token"] for _, g in sorted(zip([f["seat"] for f in found], guests))]
+        by_seat = sorted(zip(found, guests, strict=True), key=lambda pair: pair[0]["seat"])
+        tokens = [g["token"] for _, g in by_seat]
         url = f"{ws_url}/ws/match/{match_id}/?token="
         players = [await Peer.open(url + t, codec.JSON) for t in tokens]
         for peer in players:

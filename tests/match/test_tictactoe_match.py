@@ -138,3 +138,28 @@ async def test_unknown_match_closes_4404():
     _, token = await database_sync_to_async(guest)("ann")
     client = await match_client("nosuchmatch", token)
     assert await client.closed_with() == 4404
+
+
+async def test_the_winning_move_is_acked_before_match_over_and_sync_carries_the_id():
+    (ta, tb), _, match_id = await matched_pair()
+    a, b = await match_client(match_id, ta), await match_client(match_id, tb)
+    await a.until("match.started")
+    await b.until("match.started")
+    await b.send({"type": "sync", "id": "s1"})
+    assert (await b.expect("match.state"))["id"] == "s1"
+    for n, cell in enumerate(X_WINS):
+        await (a, b)[n % 2].send({"type": "move", "move": {"cell": cell}, "id": n})
+        await a.expect("match.update")
+        await b.expect("match.update")
+        assert await (a, b)[n % 2].expect("ack") == {"type": "ack", "id": n, "seq": n + 1}
+    assert (await a.expect("match.over"))["result"]["winner"] == 0
+
+
+async def test_resign_is_acked():
+    (ta, tb), _, match_id = await matched_pair()
+    a, b = await match_client(match_id, ta), await match_client(match_id, tb)
+    await a.until("match.started")
+    await b.until("match.started")
+    await a.send({"type": "resign", "id": "r"})
+    assert await a.expect("ack") == {"type": "ack", "id": "r"}
+    assert (await a.expect("match.over"))["result"]["reason"] == "resign"
