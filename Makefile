@@ -23,7 +23,12 @@ migrate: $(VENV)/.installed
 run: migrate
 	$(BIN)/daphne -b $(HOST) -p $(PORT) gameserver.asgi:application
 
-test: $(VENV)/.installed
+# The browser client's MessagePack library (needs npm; `make run` works without it).
+client_demo/node_modules/.package-lock.json: client_demo/package.json client_demo/package-lock.json
+	if command -v npm >/dev/null; then cd client_demo && npm ci --no-audit --no-fund; \
+	else echo "npm not found: the browser tests run on JSON only"; fi
+
+test: $(VENV)/.installed client_demo/node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

@@ -34,7 +34,7 @@ def servers(tmp_path_factory):
             "DATABASE_URL": database,
             "REDIS_URL": redis_url(db=5),
             "GAMESERVER_FILL_TIMEOUT": "0.5",
-            "GAMESERVER_HOST_TTL": "1.5",
+            "GAMESERVER_HOST_TTL": "3",
             "GAMESERVER_REAP_INTERVAL": "1",
             "GAMESERVER_RECONNECT_GRACE": "30",
             "GAMESERVER_RATE": "1000",
@@ -234,7 +234,7 @@ async def test_a_redis_restart_is_survived_without_restarting_the_servers(tmp_pa
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed: cannot run a private Redis to restart")
     with private_redis(tmp_path) as (url, restart_redis), postgres_database(postgres_url()) as db:
-        env = {"DATABASE_URL": db, "REDIS_URL": url, "GAMESERVER_HOST_TTL": "1.5",
+        env = {"DATABASE_URL": db, "REDIS_URL": url, "GAMESERVER_HOST_TTL": "3",
                "GAMESERVER_FILL_TIMEOUT": "0.5"}  # fmt: skip
         with cluster(2, env, tmp_path) as procs:
             tokens, match_id = await matched(procs[0], procs[0])
