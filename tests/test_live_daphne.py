@@ -57,10 +57,12 @@ class Peer:
                 return message
 
 
-@pytest.mark.parametrize("encoding", [codec.JSON, codec.MSGPACK])
-async def test_real_clients_play_to_the_end(live_url, encoding):
-    ws_url = live_url.replace("http", "ws")
-    guests = [http(f"{live_url}/api/guest", {"name": n})[1] for n in ("ann", "bob")]
+async def start_match(url: str, encoding: str) -> tuple[str, list[Peer], list[str]]:
+    """Two guests queue for tic-tac-toe and join their match; returns the match id, the
+    match sockets by seat (both past ``match.started``) and the tokens by seat.
+    """
+    ws_url = url.replace("http", "ws")
+    guests = [http(f"{url}/api/guest", {"name": n})[1] for n in ("ann", "bob")]
     lobbies = []
     for g in guests:
         peer = await Peer.open(f"{ws_url}/ws/lobby/?token={g['token']}", encoding)
@@ -69,16 +71,24 @@ async def test_real_clients_play_to_the_end(live_url, encoding):
         await peer.recv("queue.joined")
         lobbies.append(peer)
     found = [await peer.recv("match.found") for peer in lobbies]
+    for peer in lobbies:
+        await peer.ws.close()
     match_id = found[0]["match_id"]
-    seats = {f["seat"]: g for f, g in zip(found, guests, strict=True)}
+    by_seat = sorted(zip(found, guests, strict=True), key=lambda pair: pair[0]["seat"])
+    tokens = [g["token"] for _, g in by_seat]
     players = [
-        await Peer.open(f"{ws_url}/ws/match/{match_id}/?token={seats[s]['token']}", encoding)
-        for s in (0, 1)
+        await Peer.open(f"{ws_url}/ws/match/{match_id}/?token={t}", encoding) for t in tokens
     ]
     for peer in players:
         await peer.recv("match.state")
     for peer in players:
         await peer.recv("match.started")
+    return match_id, players, tokens
+
+
+@pytest.mark.parametrize("encoding", [codec.JSON, codec.MSGPACK])
+async def test_real_clients_play_to_the_end(live_url, encoding):
+    match_id, players, _ = await start_match(live_url, encoding)
     for n, cell in enumerate(range(7)):
         await players[n % 2].send({"type": "move", "move": {"cell": cell}})
         for peer in players:
@@ -92,8 +102,6 @@ async def test_real_clients_play_to_the_end(live_url, encoding):
     _, detail = http(f"{live_url}/api/matches/{match_id}")
     assert detail["status"] == "over" and detail["reason"] == "win"
     assert len(detail["moves"]) == 7
-    for peer in lobbies:
-        await peer.ws.close()
 
 
 async def test_a_real_server_refuses_a_bad_token_with_403(live_url):
@@ -110,25 +118,8 @@ async def test_a_restarted_embedded_server_resumes_its_matches(tmp_path):
     migrate(env)
     proc = start(env, tmp_path)
     try:
-        ws_url = proc.ws
-        guests = [http(f"{proc.url}/api/guest", {"name": n})[1] for n in ("ann", "bob")]
-        lobbies = []
-        for g in guests:
-            peer = await Peer.open(f"{ws_url}/ws/lobby/?token={g['token']}", codec.JSON)
-            await peer.recv("welcome")
-            await peer.send({"type": "queue.join", "game": "tictactoe"})
-            await peer.recv("queue.joined")
-            lobbies.append(peer)
-        found = [await peer.recv("match.found") for peer in lobbies]
-        match_id = found[0]["match_id"]
-        by_seat = sorted(zip(found, guests, strict=True), key=lambda pair: pair[0]["seat"])
-        tokens = [g["token"] for _, g in by_seat]
-        url = f"{ws_url}/ws/match/{match_id}/?token="
-        players = [await Peer.open(url + t, codec.JSON) for t in tokens]
-        for peer in players:
-            await peer.recv("match.state")
-        for peer in players:
-            await peer.recv("match.started")
+        match_id, players, tokens = await start_match(proc.url, codec.JSON)
+        url = f"{proc.ws}/ws/match/{match_id}/?token="
         for n in range(3):
             await players[n % 2].send({"type": "move", "move": {"cell": n}})
             for peer in players:

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.live import server
+
 ROOT = Path(__file__).resolve().parents[2]
-VENV_BIN = ROOT / ".venv" / "bin"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -46,33 +43,6 @@ def require(ok: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def executable(name: str) -> str:
-    path = VENV_BIN / name
-    return str(path) if path.exists() else name
-
-
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            tail = log.read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"daphne exited with {proc.returncode}:\n{tail}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url}/healthz did not answer 200 within {seconds} s")
-
-
 @pytest.fixture
 def requirement() -> Callable[[bool, str], None]:
     """``requirement(ok, reason)``: skip the test (fail it in CI) unless ``ok``."""
@@ -83,46 +53,9 @@ def requirement() -> Callable[[bool, str], None]:
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated SQLite database and a daphne process serving the whole site."""
     tmp = tmp_path_factory.mktemp("browser-server")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
-        "GAMESERVER_FILL_TIMEOUT": "1",
-        "DJANGO_SETTINGS_MODULE": "gameserver.settings",
-    }
-    env.pop("REDIS_URL", None)  # one process: the in-memory layer and matchmaker
-    python = executable("python")
-    subprocess.run(
-        [python, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
-    )
-    port = free_port()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log_path = ARTIFACTS / "browser-daphne.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                executable("daphne"),
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "gameserver.asgi:application",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(url, proc, log_path)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    # One process: the in-memory layer and matchmaker, whatever the caller's REDIS_URL.
+    with server({"GAMESERVER_FILL_TIMEOUT": "1", "REDIS_URL": ""}, tmp) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
