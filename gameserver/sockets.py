@@ -9,6 +9,7 @@ and ``closed``. Channel-layer events dispatch by dotted type (``match.found`` ->
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any, ClassVar
 
 from channels.consumer import get_handler_name
@@ -42,6 +43,14 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
     identity: Identity
     encoding: str = codec.JSON
     is_open: bool = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not settings.GAMESERVER_CROSS_PROCESS:
+            # One process: every event reaches this socket directly (gameserver.delivery),
+            # so it needs no channel, whose in-memory receive scans every channel.
+            self.channel_layer_alias = "<this process only>"
+            self.channel_name = f"local.{secrets.token_hex(8)}"
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Route an ASGI or channel-layer event to its handler.

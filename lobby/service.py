@@ -49,7 +49,7 @@ class Lobby:
         status = await self.matchmaker.status(player.id)
         if status == QUEUED:
             raise ClientError(protocol.ALREADY_QUEUED, "you are already queued")
-        if status == PLACING or await persistence.aunfinished_match_of(player.id):
+        if status == PLACING or await hosts.unfinished_match_of(player.id):
             raise ClientError(protocol.IN_MATCH, "you are in a match that is not over")
         if not await self.matchmaker.add(Ticket(player, game.name, channel)):
             raise ClientError(protocol.ALREADY_QUEUED, "you are already queued")

@@ -56,6 +56,7 @@ class MatchHost(Room):
         self.ticks = 0
         self.inputs: dict[int, Any] = {}
         self.input_changes: list[list[Any]] = []
+        self.journal_failed = False  # then the final commit writes the whole log
         self.grace: dict[int, asyncio.TimerHandle] = {}
         self.join_timer: asyncio.TimerHandle | None = None
         self.tick_task: asyncio.Task[None] | None = None
@@ -238,6 +239,7 @@ class MatchHost(Room):
         try:
             await self.journal.append(self.id, seq, *move)
         except Exception:
+            self.journal_failed = True
             log.exception("match %s: journaling move %d failed", self.id, seq)
 
     def outcome_without(self, seat: int, reason: str) -> Outcome:
@@ -266,12 +268,11 @@ class MatchHost(Room):
     async def commit(self, outcome: Outcome) -> bool:
         """Write the result once, retrying a failing database for a while."""
         log_blob = pack_inputs(self.ticks, self.input_changes) if self.game.tick_rate else None
+        moves = self.moves if self.journal_failed else []  # else every move is stored
         for attempt in range(6):
             try:
                 with metrics.result_write.time():
-                    await persistence.afinish_match(
-                        self.id, outcome, self.state, self.moves, log_blob
-                    )
+                    await persistence.afinish_match(self.id, outcome, self.state, moves, log_blob)
                 return True
             except Exception:
                 log.exception("match %s: writing the result failed (try %d)", self.id, attempt)

@@ -42,10 +42,20 @@ class HostRegistry:
         self.ownership: Ownership | None = make_ownership()
         self.channel: str | None = None  # this process's host channel, once it has one
         self.tasks: list[asyncio.Task[None]] = []
+        self.started_on: asyncio.AbstractEventLoop | None = None
         self.remotes: dict[str, RemoteConnection] = {}
+        self.seated: dict[str, str] = {}  # player id -> id of the match hosted here
 
     def get(self, match_id: str) -> MatchHost | None:
         return self.hosts.get(match_id)
+
+    async def unfinished_match_of(self, player_id: str) -> str | None:
+        """The player's match that is not over. One process hosts every such match (the
+        reaper resumes them after a restart), so it knows without asking the database.
+        """
+        if not settings.GAMESERVER_CROSS_PROCESS:
+            return self.seated.get(player_id)
+        return await persistence.aunfinished_match_of(player_id)
 
     def start(self, record: MatchRecord) -> MatchHost:
         """Host a match this process created, loaded or claimed (once)."""
@@ -56,12 +66,16 @@ class HostRegistry:
             raise LookupError(f"match {record.id}: game {record.game!r} is not installed")
         host = MatchHost(record, game, self.dispose, self.journal)
         self.hosts[record.id] = host
+        self.seated.update((seat.player_id, record.id) for seat in record.seats)
         host.open()
         return host
 
     def dispose(self, host: MatchHost) -> None:
         if self.hosts.get(host.id) is host:
             del self.hosts[host.id]
+            for seat in host.seats:
+                if self.seated.get(seat.player_id) == host.id:
+                    del self.seated[seat.player_id]
             if self.ownership and self.channel:
                 task = asyncio.get_running_loop().create_task(
                     self.ownership.release(host.id, self.channel)
@@ -115,9 +129,10 @@ class HostRegistry:
 
     async def ensure_running(self) -> None:
         """Start this process's host channel, heartbeat and reaper (once per loop)."""
-        if self.tasks and not any(t.done() for t in self.tasks):
-            return
         loop = asyncio.get_running_loop()
+        if self.started_on is loop:
+            return
+        self.started_on = loop
         if self.ownership is not None:
             self.channel = await get_channel_layer().new_channel("host.")
             self.tasks = [
@@ -125,8 +140,8 @@ class HostRegistry:
                 loop.create_task(self.heartbeat()),
                 loop.create_task(self.reaper(settings.GAMESERVER_REAP_INTERVAL)),
             ]
-        else:
-            self.tasks = [loop.create_task(self.reaper(None))]
+        else:  # one process: resume what a restart left, before answering anyone
+            await self.resume_unfinished()
 
     async def heartbeat(self) -> None:
         """Renew this process's ownership keys; drop the matches it lost."""
@@ -153,15 +168,18 @@ class HostRegistry:
         One process: once, at start (matches left by a restart). Many: every interval.
         """
         while True:
-            try:
-                for match_id in await persistence.aunfinished_matches():
-                    if match_id not in self.hosts and not await self.hosted_elsewhere(match_id):
-                        await self.open(match_id)
-            except Exception:
-                log.exception("resuming unfinished matches failed")
+            await self.resume_unfinished()
             if interval is None:
                 return
             await asyncio.sleep(interval)
+
+    async def resume_unfinished(self) -> None:
+        try:
+            for match_id in await persistence.aunfinished_matches():
+                if match_id not in self.hosts and not await self.hosted_elsewhere(match_id):
+                    await self.open(match_id)
+        except Exception:
+            log.exception("resuming unfinished matches failed")
 
     async def hosted_elsewhere(self, match_id: str) -> bool:
         return self.ownership is not None and await self.ownership.owner(match_id) is not None

@@ -27,8 +27,9 @@ def fresh_server(settings):
 
 
 @pytest.fixture
-def via_layer(monkeypatch):
+def via_layer(monkeypatch, settings):
     """Make every delivery go through the channel layer, as between processes."""
+    settings.GAMESERVER_CROSS_PROCESS = True
     monkeypatch.setattr(delivery, "_local", {})
     monkeypatch.setattr(delivery, "register", lambda consumer: None)
 
