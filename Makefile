@@ -44,6 +44,12 @@ format: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) db.sqlite3 var test-artifacts
 
+# Every workload against daphne and uvicorn, server and load tester pinned to their own
+# cores; writes docs/performance.md (about 12 minutes; BENCH_ARGS=--quick for a smoke run).
+BENCH_ARGS ?=
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 # Three server processes behind nginx, on Redis and PostgreSQL (docs/deploy.md).
 cluster: $(VENV)/.installed
 	deploy/cluster.sh

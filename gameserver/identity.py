@@ -69,6 +69,23 @@ async def resolve(scope: dict[str, Any]) -> Identity | None:
     return Identity(pid, name)
 
 
+class IdentityMiddleware:
+    """Sockets that carry a token skip the session and user lookup (a database thread
+    hop per connection); the others go through Channels' ``AuthMiddlewareStack``.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        from channels.auth import AuthMiddlewareStack
+
+        self.inner = inner
+        self.with_session = AuthMiddlewareStack(inner)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if query_token(scope) is not None:
+            return await self.inner(scope, receive, send)
+        return await self.with_session(scope, receive, send)
+
+
 def header(scope: dict[str, Any], name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key == name:

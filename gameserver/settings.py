@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "gameserver",  # its management commands (loadtest)
     "match",
     "lobby",
     "client_demo",

@@ -13,6 +13,7 @@ import secrets
 from typing import Any, ClassVar
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -91,7 +92,9 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
                 await self.closed(message.get("code", 1006))
             except Exception:
                 log.exception("closing %s of player %s failed", self.kind, self.identity.id)
-        await super().websocket_disconnect(message)
+        # Not Channels' own, which closes old database connections on every disconnect:
+        # sockets touch the database only through database_sync_to_async.
+        raise StopConsumer()
 
     async def opened(self) -> None:
         """Called once the socket is accepted."""

@@ -1,0 +1,163 @@
+"""W1, tictactoe-cycle: queue, get matched, play the lowest empty cell, re-queue.
+
+Both bots of a match take the lowest empty cell, so X (seat 0) wins with its fourth
+mark on the seventh move. A move's round trip runs from sending it to receiving the
+``match.update`` whose ``seq`` it made; queue wait from ``queue.join`` to ``match.found``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+from .client import Wire
+from .scenario import Scenario, latency, per_1000, per_s
+
+CYCLE_TIMEOUT_S = 30.0  # one match, queue included: longer means something is stuck
+JOIN = {"type": "queue.join", "game": "tictactoe"}
+
+
+LINES = ((0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6))
+
+
+def decided(state: dict[str, Any]) -> bool:
+    """Whether the board is won or full: no move to make, match.over is on its way."""
+    board = state["board"]
+    won = any(board[a] and board[a] == board[b] == board[c] for a, b, c in LINES)
+    return won or None not in board
+
+
+class Refused(Exception):
+    """The server answered with an error or something unexpected."""
+
+
+class Bot:
+    """One W1 player: its token and lobby socket."""
+
+    __slots__ = ("lobby", "name", "token")
+
+    def __init__(self, name: str, token: str, lobby: Wire) -> None:
+        self.name, self.token, self.lobby = name, token, lobby
+
+
+class TicTacToeCycle(Scenario):
+    """P bots cycling through tic-tac-toe matches as fast as the server lets them."""
+
+    name = "w1"
+    title = "W1 tictactoe-cycle"
+
+    async def prepare(self) -> None:
+        ids = await self.w.guests(self.w.config.players, "w1-")
+        self.bots: list[Bot] = await asyncio.gather(*(self.enter(t) for _, t in ids))
+
+    async def enter(self, token: str) -> Bot:
+        lobby = await self.open("/ws/lobby/", token)
+        welcome = await self.recv(lobby)
+        if welcome.get("type") != "welcome":
+            raise Refused(f"expected welcome, got {welcome}")
+        return Bot(welcome["player"]["name"], token, lobby)
+
+    async def run(self) -> None:
+        tasks = [asyncio.create_task(self.cycle_forever(bot)) for bot in self.bots]
+        await self.w.wind_down(tasks)
+
+    async def finish(self) -> None:
+        await asyncio.gather(*(self.close(bot.lobby) for bot in self.bots))
+
+    async def cycle_forever(self, bot: Bot) -> None:
+        while not self.w.stop.is_set():
+            try:
+                async with asyncio.timeout(CYCLE_TIMEOUT_S):
+                    await self.cycle(bot)
+            except TimeoutError as exc:
+                self.fail("timeout", exc)
+            except Refused as exc:
+                self.fail(str(exc), exc)
+                await asyncio.sleep(0.1)
+            except (ConnectionClosed, InvalidHandshake, OSError) as exc:
+                self.fail("lobby_connection", exc)
+                await self.reenter(bot)
+
+    async def reenter(self, bot: Bot) -> None:
+        """A new lobby socket after the old one broke (the ticket went with it)."""
+        await self.close(bot.lobby)
+        await asyncio.sleep(0.5)
+        try:
+            bot.lobby = (await self.enter(bot.token)).lobby
+        except (ConnectionClosed, InvalidHandshake, OSError, TimeoutError, Refused) as exc:
+            self.fail("reconnect", exc)
+
+    async def cycle(self, bot: Bot) -> None:
+        """One match: queue, wait for match.found, play it to the end."""
+        queued = time.perf_counter()
+        await self.send(bot.lobby, JOIN)
+        self.expect(await self.recv(bot.lobby), "queue.joined")
+        found = self.expect(await self.recv(bot.lobby), "match.found")
+        self.rec.sample("queue_wait", (time.perf_counter() - queued) * 1000)
+        try:
+            match = await self.open(f"/ws/match/{found['match_id']}/", bot.token)
+        except (InvalidHandshake, OSError) as exc:
+            raise Refused("match_handshake") from exc
+        try:
+            self.w.gauge("playing", 1)
+            await self.play(match, found["seat"], time.perf_counter())
+        except ConnectionClosed as exc:  # the lobby is fine: go on with it
+            raise Refused("match_connection") from exc
+        finally:
+            self.w.gauge("playing", -1)
+            await self.close(match)
+
+    def expect(self, message: dict[str, Any], kind: str) -> dict[str, Any]:
+        if message.get("type") != kind:
+            raise Refused(message.get("code") or f"unexpected_{message.get('type')}")
+        return message
+
+    async def play(self, match: Wire, seat: int, found_at: float) -> None:
+        """From match.state to match.over; each move's round trip is sampled."""
+        first = self.expect(await self.recv(match), "match.state")
+        active, seq, state = first["status"] == "active", first["seq"], first["state"]
+        pending: tuple[int, float] | None = None
+        while True:
+            if active and pending is None and state["turn"] == seat and not decided(state):
+                pending = (seq + 1, time.perf_counter())
+                move = {"type": "move", "move": {"cell": state["board"].index(None)}}
+                await self.send(match, move)
+                self.rec.count("moves")
+            message = await self.recv(match)
+            kind = message["type"]
+            if kind == "match.update":
+                seq, state = message["seq"], message["state"]
+                if pending is not None and seq == pending[0]:
+                    self.rec.sample("move_rtt", (time.perf_counter() - pending[1]) * 1000)
+                    pending = None
+            elif kind == "match.started":
+                active, seq, state = True, message["seq"], message["state"]
+                self.rec.sample("start_wait", (time.perf_counter() - found_at) * 1000)
+            elif kind == "match.over":
+                return self.over(message["result"], seat)
+            elif kind == "error":
+                await self.send(match, {"type": "resign"})
+                raise Refused(message.get("code", "error"))
+
+    def over(self, result: dict[str, Any], seat: int) -> None:
+        if result.get("winner") != 0 or result.get("reason") != "win":
+            self.rec.error("unexpected_result")
+        elif seat == 0:
+            self.rec.count("matches")
+
+    @staticmethod
+    def headline(result: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "players": result["config"]["players"],
+            "matches_per_s": per_s(result, "matches"),
+            **latency(result, "move_rtt", "p50", "p95", "p99"),
+            **latency(result, "queue_wait", "p50", "p99"),
+            "errors": result["totals"].get("errors", 0),
+            "server_cpu_util": result["server"].get("cpu_util"),
+            "messages_per_s": per_s(result, "messages"),
+            "server_cpu_s_per_1000_matches": per_1000(result, "matches"),
+            "server_cpu_s_per_1000_messages": per_1000(result, "messages"),
+        }
