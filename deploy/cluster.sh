@@ -31,7 +31,12 @@ trap stop EXIT INT TERM
 upstreams=""
 for i in $(seq 0 $((PROCESSES - 1))); do
   port=$((FIRST + i))
-  $BIN/daphne -b 127.0.0.1 -p "$port" gameserver.asgi:application >"$RUNDIR/daphne-$port.log" 2>&1 &
+  if [ "${SERVER:-daphne}" = uvicorn ]; then
+    $BIN/uvicorn --loop uvloop --log-level warning --host 127.0.0.1 --port "$port" \
+      gameserver.asgi:application >"$RUNDIR/server-$port.log" 2>&1 &
+  else
+    $BIN/daphne -b 127.0.0.1 -p "$port" gameserver.asgi:application >"$RUNDIR/server-$port.log" 2>&1 &
+  fi
   pids+=($!)
   upstreams+="        server 127.0.0.1:$port max_fails=1 fail_timeout=2s;"$'\n'
 done
