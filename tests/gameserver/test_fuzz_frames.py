@@ -6,7 +6,7 @@ import msgpack
 import orjson
 import pytest
 from asgiref.sync import async_to_sync
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
@@ -114,6 +114,8 @@ async def scenario(batch: list[tuple[str, object]]) -> None:
             continue
         replies = await drain(target)  # answers its barrier ping: alive
         assert target.closed is None or any(r["type"] == "match.over" for r in replies)
+    for client in (fuzz_lobby, fuzz_match, foil, foil_match):
+        await client.close()  # a ticket the fuzzer took dies with its socket
     await play_normal_match(ta, tb)
 
 
@@ -141,6 +143,9 @@ async def play_normal_match(ta: str, tb: str) -> None:
 
 @hsettings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(batch=st.lists(frames, min_size=1, max_size=12))
+@example(
+    batch=[("text", '{"type":"resign"}'), ("text", '{"type":"queue.join","game":"tictactoe"}')]
+)
 def test_random_frames_never_break_the_server(batch, settings):
     settings.GAMESERVER_RATE = 10_000
     settings.GAMESERVER_RATE_BURST = 10_000
