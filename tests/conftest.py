@@ -35,14 +35,13 @@ def via_layer(monkeypatch, settings):
 
 
 @pytest.fixture(autouse=True, scope="session")
-def close_thread_connections(django_db_blocker):
-    """Close the connections ``database_sync_to_async`` opened in its worker thread, so
-    that the test database can be dropped (PostgreSQL refuses while one is open).
+def close_thread_connections(django_db_setup, django_db_blocker):
+    """Close the connection ``database_sync_to_async`` opened in asgiref's worker thread,
+    so that the test database can be dropped (PostgreSQL refuses while one is open).
     """
     yield
-    from asgiref.sync import async_to_sync
-    from channels.db import database_sync_to_async
+    from asgiref.sync import SyncToAsync
     from django.db import connections
 
     with django_db_blocker.unblock():
-        async_to_sync(database_sync_to_async(connections.close_all))()
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
