@@ -31,6 +31,7 @@ client_demo/node_modules/.package-lock.json: client_demo/package.json client_dem
 test: $(VENV)/.installed client_demo/node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed

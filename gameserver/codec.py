@@ -37,7 +37,8 @@ def encode_json(message: Any) -> str:
 
 
 def encode_msgpack(message: Any) -> bytes:
-    return msgpack.packb(message, use_bin_type=True)
+    packed: bytes = msgpack.packb(message, use_bin_type=True)
+    return packed
 
 
 def is_plain(value: Any) -> bool:
