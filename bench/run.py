@@ -12,17 +12,17 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from doc import write_doc  # noqa: E402
+
+from gameserver.loadtest.probe import free_port, wait_healthy  # noqa: E402
 
 PYTHON = sys.executable
 SERVERS = {
@@ -62,12 +62,6 @@ def plan(quick: bool) -> list[tuple[str, dict[str, object]]]:
         *[(f"w3-{n}", {**w3, "sockets": n}) for n in (1000, 5000)],
         ("w3-relay-1000", {**w3, "sockets": 1000, "idle": "relay"}),
     ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 NICE = 0  # --nice: a shared machine's other processes then take less of the two cores
@@ -164,20 +158,6 @@ class Bench:
             ok = bool((result.get("headline") or {}).get("ok"))
             low, high = (probe, high) if ok else (low, probe)
         return low
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not become healthy in {seconds} s")
 
 
 def stop(proc: subprocess.Popen) -> None:
