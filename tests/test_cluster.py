@@ -15,6 +15,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+import redis
 import websockets
 
 from gameserver import codec
@@ -253,3 +254,38 @@ async def test_a_redis_restart_is_survived_without_restarting_the_servers(tmp_pa
                 assert (await recv(ws, "match.over"))["result"]["winner"] == 0
             check_recorded(procs, match_id)
             assert (await asyncio.to_thread(http, f"{procs[1].url}/healthz"))["status"] == "ok"
+
+
+async def test_two_redis_hosts_shard_the_channel_layer(tmp_path):
+    """``REDIS_URL`` with two hosts: channels-redis shards channels over both."""
+    require_redis()
+    require_postgres()
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed: cannot run a second Redis")
+    second_dir = tmp_path / "second"
+    second_dir.mkdir()
+    with (
+        private_redis(tmp_path) as (first, _),
+        private_redis(second_dir) as (second, _),
+        postgres_database(postgres_url()) as db,
+    ):
+        env = {"DATABASE_URL": db, "REDIS_URL": f"{first},{second}",
+               "GAMESERVER_FILL_TIMEOUT": "0.5"}  # fmt: skip
+        with cluster(2, env, tmp_path) as procs:
+            for _ in range(3):  # several matches: their channels land on both shards
+                tokens, match_id = await matched(procs[0], procs[1])
+                home = zlib.crc32(match_id.encode()) % 2
+                places = [home, 1 - home]
+                sockets = [
+                    (await join(procs[p], match_id, t))[0]
+                    for p, t in zip(places, tokens, strict=True)
+                ]
+                for ws in sockets:
+                    await recv(ws, "match.started")
+                await play(sockets, SEVEN, 0)
+                for ws in sockets:
+                    assert (await recv(ws, "match.over"))["result"]["winner"] == 0
+                check_recorded(procs, match_id)
+        for url in (first, second):  # both shards carried game frames between the processes
+            stats = redis.Redis.from_url(url).info("commandstats")
+            assert stats.get("cmdstat_publish", {}).get("calls", 0) > 0, url
