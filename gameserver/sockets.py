@@ -8,6 +8,7 @@ and ``closed``. Channel-layer events dispatch by dotted type (``match.found`` ->
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from typing import Any, ClassVar
@@ -156,11 +157,16 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
             msg = "the reply carries data this encoding cannot"
             event = codec.Frame(protocol.error(protocol.INVALID, msg, rid)).asgi(self.encoding)
         self.counted_out.inc()
-        await self.base_send(event)
+        try:
+            await self.base_send(event)
+        except OSError:  # the client is gone (uvicorn: ClientDisconnected); its disconnect follows
+            self.is_open = False
 
     async def close(self, code: int | None = None, reason: str | None = None) -> None:
+        """Close with ``code``; a client that already went away is not an error."""
         self.is_open = False
-        await super().close(code, reason)
+        with contextlib.suppress(OSError):
+            await super().close(code, reason)
 
     async def cmd_ping(self, request: dict[str, Any], rid: Any) -> None:
         """``ping`` -> ``pong`` echoing every field."""

@@ -259,11 +259,13 @@ class MatchHost(Room):
         if not await self.commit(outcome):
             return
         message = {"type": "match.over", "result": outcome.as_dict()}
-        async with self.order:
-            await self.broadcast_state("match.over", self.state, self.seq, message)
-            for conn in list(self.connections):
-                await conn.close(protocol.CLOSE_NORMAL)
-        self.dispose(self)
+        try:
+            async with self.order:
+                await self.broadcast_state("match.over", self.state, self.seq, message)
+                for conn in list(self.connections):
+                    await self.close_quietly(conn, protocol.CLOSE_NORMAL)
+        finally:
+            self.dispose(self)
 
     async def commit(self, outcome: Outcome) -> bool:
         """Write the result once, retrying a failing database for a while."""
@@ -278,7 +280,7 @@ class MatchHost(Room):
                 log.exception("match %s: writing the result failed (try %d)", self.id, attempt)
                 await asyncio.sleep(0.2 * 2**attempt)
         for conn in list(self.connections):
-            await conn.close(protocol.CLOSE_SERVER_ERROR)
+            await self.close_quietly(conn, protocol.CLOSE_SERVER_ERROR)
         self.dispose(self)
         return False
 

@@ -160,7 +160,7 @@ class HostRegistry:
                     host.stop_timers()
                     host.status = OVER
                     for conn in list(host.connections):
-                        await conn.close(CLOSE_HOST_MOVED)
+                        await host.close_quietly(conn, CLOSE_HOST_MOVED)
 
     async def reaper(self, interval: float | None) -> None:
         """Host the unfinished matches nobody hosts, so their timeouts still fire.

@@ -80,6 +80,13 @@ class Room:
         except Exception:
             log.exception("match %s: sending to player %s failed", self.id, conn.identity.id)
 
+    async def close_quietly(self, conn: Connection, code: int) -> None:
+        """Close one connection; a failure is logged, never stops closing the others."""
+        try:
+            await conn.close(code)
+        except Exception:
+            log.exception("match %s: closing player %s failed", self.id, conn.identity.id)
+
     # Timers and tasks ------------------------------------------------------------------
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:

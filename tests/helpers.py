@@ -22,7 +22,7 @@ def guest(name: str) -> tuple[str, str]:
 class Client:
     """A WebSocket client of the real ASGI application, in JSON or MessagePack."""
 
-    def __init__(self, path: str, encoding: str = codec.JSON, headers=None) -> None:
+    def __init__(self, path: str, encoding: str = codec.JSON, headers=None, app=None) -> None:
         from gameserver.asgi import application
 
         subprotocols = [encoding] if encoding == codec.MSGPACK else None
@@ -30,7 +30,7 @@ class Client:
         self.closed: int | None = None  # the close code once the server closed the socket
         self.pings = 0  # barrier pings sent, for unique ids
         self.comm = WebsocketCommunicator(
-            application, path, headers=headers or [], subprotocols=subprotocols
+            app or application, path, headers=headers or [], subprotocols=subprotocols
         )
 
     async def connect(self) -> tuple[bool, Any]:

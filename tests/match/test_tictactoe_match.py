@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async
 
 from gameserver import codec
 from match.models import Match
-from tests.helpers import guest, lobby_client, match_client
+from tests.helpers import Client, guest, lobby_client, match_client
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -163,3 +165,44 @@ async def test_resign_is_acked():
     await a.send({"type": "resign", "id": "r"})
     assert await a.expect("ack") == {"type": "ack", "id": "r"}
     assert (await a.expect("match.over"))["result"]["reason"] == "resign"
+
+
+async def test_a_player_gone_at_the_end_does_not_stop_the_ending_for_the_others():
+    """An ASGI server may raise on a send to a client that has just gone, before the
+    consumer hears of the disconnect (uvicorn raises ``ClientDisconnected``, an OSError).
+    The seat that went away must not keep the others from ``match.over`` and their close,
+    nor keep the finished match in the host registry."""
+    from gameserver.asgi import application
+    from match.hosts import hosts
+
+    gone = asyncio.Event()
+
+    async def vanishing(scope, receive, send):
+        async def send_or_fail(message):
+            if gone.is_set():
+                raise OSError("the client has gone")
+            await send(message)
+
+        return await application(scope, receive, send_or_fail)
+
+    (ta, tb), _, match_id = await matched_pair()
+    b = Client(f"/ws/match/{match_id}/?token={tb}", app=vanishing)  # first in, first closed
+    assert (await b.connect())[0]
+    await b.expect("match.state")
+    a = await match_client(match_id, ta)
+    for client in (a, b):
+        await client.until("match.started")
+    players = [a, b]
+    for n, cell in enumerate(SEVEN[:-1], start=1):
+        await players[(n - 1) % 2].send({"type": "move", "move": {"cell": cell}})
+        for client in players:
+            assert (await client.expect("match.update"))["seq"] == n
+    gone.set()
+    await a.send({"type": "move", "move": {"cell": SEVEN[-1]}, "id": "last"})
+    assert (await a.expect("match.update"))["seq"] == 7
+    assert await a.expect("ack") == {"type": "ack", "id": "last", "seq": 7}
+    assert (await a.expect("match.over"))["result"]["winner"] == 0
+    assert await a.closed_with() == 1000
+    assert match_id not in hosts.hosts
+    match = await database_sync_to_async(Match.objects.get)(id=match_id)
+    assert (match.status, match.winner) == ("over", 0)
