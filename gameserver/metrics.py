@@ -30,10 +30,17 @@ class ActiveMatches:
     def __init__(self, hosts: Callable[[], Iterator[tuple[str, str]]]) -> None:
         self.hosts = hosts
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        family = GaugeMetricFamily(
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """The metric's name without its samples: registering must not import the hosts."""
+        yield self.family()
+
+    def family(self) -> GaugeMetricFamily:
+        return GaugeMetricFamily(
             "gs_matches", "Matches hosted by this process.", labels=["game", "status"]
         )
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = self.family()
         counts: dict[tuple[str, str], int] = {}
         for game, status in self.hosts():
             counts[(game, status)] = counts.get((game, status), 0) + 1

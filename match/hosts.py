@@ -10,6 +10,7 @@ process that needs it, and rebuilt from the database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -197,8 +198,14 @@ class HostRegistry:
 
     async def remote_event(self, event: dict[str, Any]) -> None:
         """A join, command or leave from a socket in another process."""
-        reply_to, host = event["reply_to"], self.hosts.get(event.get("match_id", ""))
-        conn = self.remotes.get(reply_to)
+        reply_to, match_id = event["reply_to"], event.get("match_id", "")
+        host, conn = self.hosts.get(match_id), self.remotes.get(reply_to)
+        if host is None and event["type"] == "host.join" and match_id in self.loading:
+            # Claimed here a moment ago and still being built: a socket elsewhere that
+            # saw the claim may be quicker than the build. Wait for it, do not refuse.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.loading[match_id])
+            host = self.hosts.get(match_id)
         if event["type"] == "host.leave":
             self.remotes.pop(reply_to, None)
             if host is not None and conn is not None:
