@@ -82,7 +82,17 @@ DATABASES = {
         conn_max_age=int(env_float("DATABASE_CONN_MAX_AGE", 60)),
     )
 }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Under ASGI every thread would keep its own persistent connection (Django's docs:
+    # disable them, use a pool). psycopg's pool hands one out per database call instead
+    # of connecting anew, which cost tens of ms per move under load.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": int(env_float("DATABASE_POOL_SIZE", 10)),
+        "timeout": 10,
+    }
+elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the history API read while the match host writes.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -93,10 +103,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # pubsub (default) or core: measured side by side in docs/deploy.md. redis-py's
+    # stock pool (max 100, raises when exhausted) killed sockets under load, hence the size.
+    _layer = os.environ.get("GAMESERVER_CHANNEL_LAYER", "pubsub")
+    if _layer not in ("pubsub", "core"):
+        raise ValueError(f"GAMESERVER_CHANNEL_LAYER must be pubsub or core, not {_layer!r}")
+    _hosts = [{"address": url, "max_connections": 1000} for url in env_list("REDIS_URL", "")]
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": env_list("REDIS_URL", "")},
+            "CONFIG": {"hosts": _hosts},
+        }
+        if _layer == "pubsub"
+        else {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Game frames are stale within seconds; a lagging consumer resyncs on a seq gap.
+            # redis-py 8 times reads out at 5 s, as long as this layer's BZPOPMIN blocks.
+            "CONFIG": {
+                "hosts": [{**host, "socket_timeout": 10} for host in _hosts],
+                "capacity": 1000,
+                "expiry": 10,
+            },
         }
     }
 else:
