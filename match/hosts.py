@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from typing import Any
 
@@ -46,6 +47,7 @@ class HostRegistry:
         self.started_on: asyncio.AbstractEventLoop | None = None
         self.remotes: dict[str, RemoteConnection] = {}
         self.seated: dict[str, str] = {}  # player id -> id of the match hosted here
+        self.inflight: dict[Any, asyncio.Task[None]] = {}  # remote socket -> its last event
 
     def get(self, match_id: str) -> MatchHost | None:
         return self.hosts.get(match_id)
@@ -135,7 +137,9 @@ class HostRegistry:
             return
         self.started_on = loop
         if self.ownership is not None:
-            self.channel = await get_channel_layer().new_channel("host.")
+            # The sockets' own prefix: RedisChannelLayer receives every process-local
+            # channel through one list per prefix, and a second prefix starves the first.
+            self.channel = await get_channel_layer().new_channel()
             self.tasks = [
                 loop.create_task(self.receive_loop()),
                 loop.create_task(self.heartbeat()),
@@ -188,13 +192,31 @@ class HostRegistry:
     # Sockets in other processes ------------------------------------------------------
 
     async def receive_loop(self) -> None:
+        """Events from sockets elsewhere: in order per socket, concurrently across sockets.
+
+        A move waits for its commit; handled one at a time, every remote move of every
+        match in this process would queue behind the previous one's database write.
+        """
         layer = get_channel_layer()
+        loop = asyncio.get_running_loop()
         while True:
             event = await layer.receive(self.channel)
-            try:
-                await self.remote_event(event)
-            except Exception:
-                log.exception("host event %s failed", event.get("type"))
+            sender = event.get("reply_to")
+            task = loop.create_task(self.handle_remote(event, self.inflight.get(sender)))
+            self.inflight[sender] = task
+            task.add_done_callback(functools.partial(self.handled, sender))
+
+    async def handle_remote(self, event: dict[str, Any], after: asyncio.Task[None] | None) -> None:
+        if after is not None:
+            await asyncio.wait([after])  # the same socket's earlier event first
+        try:
+            await self.remote_event(event)
+        except Exception:
+            log.exception("host event %s failed", event.get("type"))
+
+    def handled(self, sender: Any, task: asyncio.Task[None]) -> None:
+        if self.inflight.get(sender) is task:
+            del self.inflight[sender]
 
     async def remote_event(self, event: dict[str, Any]) -> None:
         """A join, command or leave from a socket in another process."""
