@@ -19,6 +19,7 @@ import redis
 import websockets
 
 from gameserver import codec
+from gameserver.loadtest import Config, run
 from tests.live import Server, cluster, free_port, postgres_database
 from tests.services import postgres_url, redis_url, require_postgres, require_redis
 
@@ -205,6 +206,43 @@ async def test_a_hundred_players_over_three_processes_are_each_matched_once(serv
     )
     for match_id in matches:
         check_recorded(servers, match_id)
+
+
+@pytest.mark.parametrize("scenario", ["w1", "w2"])
+async def test_the_load_tester_plays_across_processes_without_errors(servers, scenario):
+    """Lobby sockets on one process, match sockets round robin over all three by seat:
+    most frames of every match cross processes through the channel layer, under load."""
+    urls = ",".join(s.url for s in servers)
+    config = Config(url=servers[0].url, match_urls=urls, scenario=scenario, players=40,
+                    rooms=2, duration=3, warmup=1)  # fmt: skip
+    result = await asyncio.to_thread(run, config)
+    assert result["headline"]["errors"] == 0, result["totals"]
+    if scenario == "w1":
+        assert result["counts"]["matches"] >= 10
+    else:
+        assert result["headline"]["rooms_formed"] == 2
+        assert result["headline"]["seq_gaps"] == 0
+        assert result["headline"]["room_rate_min"] >= 15
+
+
+async def test_redis_channel_layer_carries_matches_across_processes_too(tmp_path):
+    """``GAMESERVER_CHANNEL_LAYER=core`` (RedisChannelLayer): the same cross-process play.
+    Its process-local channels share one Redis list per prefix; a host channel with a
+    prefix of its own starved the sockets' frames until a 5 s receive timeout."""
+    require_redis()
+    require_postgres()
+    with postgres_database(postgres_url()) as db:
+        env = {"DATABASE_URL": db, "REDIS_URL": redis_url(db=6), "GAMESERVER_FILL_TIMEOUT": "0.5",
+               "GAMESERVER_CHANNEL_LAYER": "core"}  # fmt: skip
+        with cluster(2, env, tmp_path) as procs:
+            urls = ",".join(s.url for s in procs)
+            for scenario in ("w1", "w2"):
+                config = Config(url=procs[0].url, match_urls=urls, scenario=scenario,
+                                players=20, rooms=1, duration=3, warmup=1)  # fmt: skip
+                result = await asyncio.to_thread(run, config)
+                assert result["headline"]["errors"] == 0, (scenario, result["totals"])
+                assert result["counts"]["received"] > 100, scenario
+            assert result["headline"]["room_rate_min"] >= 15
 
 
 @contextlib.contextmanager

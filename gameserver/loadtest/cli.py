@@ -39,6 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--drain", type=float, default=DEFAULTS.drain, help="seconds to wind down after stop")
     add("--idle", choices=("lobby", "relay"), default=DEFAULTS.idle, help="W3: which sockets")
     add("--seed", type=int, default=DEFAULTS.seed)
+    add(
+        "--match-urls",
+        default=DEFAULTS.match_urls,
+        help="comma-separated base URLs for match sockets, round robin by seat (default: --url)",
+    )
     add("--json", action="store_true", help="print the result as JSON on stdout")
     add("--quiet", action="store_true", help="no live display and no table")
 

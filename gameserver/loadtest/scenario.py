@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
-from .client import Wire
+from .client import Server, Wire
 from .worker import Worker
 
 log = logging.getLogger("gameserver.loadtest")
@@ -60,9 +60,11 @@ class Scenario:
         self.rec.count("received")
         return message
 
-    async def open(self, path: str, token: str | None = None, **query: str) -> Wire:
-        """A socket to ``path``; handshakes are limited to ``concurrency`` at once."""
-        url = self.w.server.socket_url(path, token, **query)
+    async def open(
+        self, path: str, token: str | None = None, via: Server | None = None, **query: str
+    ) -> Wire:
+        """A socket to ``path`` on ``via`` (default: the server); handshakes are limited."""
+        url = (via or self.w.server).socket_url(path, token, **query)
         wire = await self.w.limited(lambda: Wire.open(url, self.w.encoding))
         self.w.gauge("sockets", 1)
         return wire

@@ -98,7 +98,8 @@ class TicTacToeCycle(Scenario):
         found = self.expect(await self.recv(bot.lobby), "match.found")
         self.rec.sample("queue_wait", (time.perf_counter() - queued) * 1000)
         try:
-            match = await self.open(f"/ws/match/{found['match_id']}/", bot.token)
+            via = self.w.match_server(found["seat"])
+            match = await self.open(f"/ws/match/{found['match_id']}/", bot.token, via)
         except (InvalidHandshake, OSError) as exc:
             raise Refused("match_handshake") from exc
         try:

@@ -43,6 +43,7 @@ class Config:
     idle: str = "lobby"  # W3: idle sockets on the lobby, or on the bare relay (baseline)
     drain: float = 5.0  # after stop, how long bots may finish what they are doing
     seed: int = 1
+    match_urls: str = ""  # comma-separated: match sockets go here, round robin by seat
 
     def share(self, index: int, procs: int) -> Config:
         """This worker's part: every count split as evenly as whole bots allow."""
@@ -70,6 +71,7 @@ class Worker:
         self.config = config
         self.index = index
         self.server = Server(config.url)
+        self.match_servers = [Server(u) for u in config.match_urls.split(",") if u.strip()]
         self.encoding = ENCODINGS[config.encoding]
         self.rec = Recorder()
         self.rng = random.Random(config.seed)
@@ -79,6 +81,12 @@ class Worker:
         self.proceed = asyncio.Event()
         self.said: Callable[[str], None] = lambda name: None
         self.cpu_s = 0.0
+
+    def match_server(self, seat: int) -> Server:
+        """Where a bot in ``seat`` opens its match socket (``--match-urls``, else ``--url``)."""
+        if not self.match_servers:
+            return self.server
+        return self.match_servers[seat % len(self.match_servers)]
 
     def gauge(self, name: str, delta: int) -> None:
         """A value that goes up and down (open sockets, bots in a match)."""
