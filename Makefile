@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate clean cluster bench
+.PHONY: run test lint format migrate clean cluster bench bench-layers
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ clean:
 BENCH_ARGS ?=
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# RedisPubSubChannelLayer against RedisChannelLayer, across two processes (docs/deploy.md).
+bench-layers: $(VENV)/.installed
+	$(BIN)/python bench/layers.py
 
 # Three server processes behind nginx, on Redis and PostgreSQL (docs/deploy.md).
 cluster: $(VENV)/.installed
