@@ -28,7 +28,8 @@ PYTHON = sys.executable
 SERVERS = {
     "daphne": ["-m", "daphne", "-b", "127.0.0.1", "-p", "{port}", "gameserver.asgi:application"],
     "uvicorn": [
-        "-m", "uvicorn", "--loop", "uvloop", "--host", "127.0.0.1", "--port", "{port}",
+        "-m", "uvicorn", "--loop", "uvloop", "--log-level", "warning", "--host", "127.0.0.1",
+        "--port", "{port}",
         "--no-access-log", "--lifespan", "off", "gameserver.asgi:application",
     ],
 }  # fmt: skip
