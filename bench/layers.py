@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -25,7 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gameserver.loadtest.probe import free_port, wait_healthy  # noqa: E402
+from run import pinned, stop  # noqa: E402
+
+from gameserver.loadtest.probe import ServerProbe, free_port, wait_healthy  # noqa: E402
 from tests.live import postgres_database  # noqa: E402
 
 PYTHON = sys.executable
@@ -46,13 +47,8 @@ RUNS = {
 KILLED = re.compile(r"MaxConnectionsError|Too many connections|ChannelFull|is full: dropped")
 
 
-def pinned(core: str, argv: list[str]) -> list[str]:
-    return ["taskset", "-c", core, *argv] if shutil.which("taskset") else argv
-
-
 def cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return ServerProbe(pid).cpu_s() or 0.0
 
 
 def server_argv(port: int) -> list[str]:
@@ -105,12 +101,7 @@ def one_run(layer: str, label: str, options: dict, run_dir: Path) -> dict:
             cpu = [round((cpu_s(p.pid) - c) / span, 3) for p, c in zip(procs, cpu0, strict=True)]
         finally:
             for proc in procs:
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(5)
+                stop(proc)
             for log in logs:
                 log.close()
     (run_dir / "tester.log").write_bytes(done.stderr)
