@@ -40,6 +40,19 @@ export function toast(text, kind = "info") {
   setTimeout(() => item.remove(), 3700);
 }
 
+/** Send one move with the board held still (busy) until the server answers; a refusal
+ * becomes a toast. setBusy(true) before, setBusy(false) after, whatever happens. */
+export async function moveWhileBusy(ctx, move, setBusy) {
+  setBusy(true);
+  try {
+    await ctx.move(move);
+  } catch (err) {
+    toast(err.message, "error");
+  } finally {
+    setBusy(false);
+  }
+}
+
 /** "just now", "5 min ago", "3 h ago", or a date. */
 export function ago(iso) {
   if (!iso) return "";

@@ -1,7 +1,7 @@
 // Rock-paper-scissors, best of three, with hidden choices. The server sends each seat
 // its own view: {round, score, chosen: [bool, bool], choice (own, this round), history}.
 
-import { h, mount, nameOf, toast } from "../dom.js";
+import { h, mount, moveWhileBusy, nameOf } from "../dom.js";
 
 export const title = "Rock paper scissors";
 export const blurb = "Best of three. Choices stay secret until both are in.";
@@ -79,16 +79,10 @@ export function create(root, ctx) {
 
   async function choose(choice) {
     if (!canChoose()) return;
-    busy = true;
-    draw();
-    try {
-      await ctx.move({ choice });
-    } catch (err) {
-      toast(err.message, "error");
-    } finally {
-      busy = false;
+    await moveWhileBusy(ctx, { choice }, (value) => {
+      busy = value;
       draw();
-    }
+    });
   }
 
   function canChoose() {

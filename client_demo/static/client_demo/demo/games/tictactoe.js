@@ -1,6 +1,6 @@
 // Tic-tac-toe: a 3x3 board of buttons. State {board, turn, marks} (protocol.md).
 
-import { h, mount, nameOf, toast } from "../dom.js";
+import { h, mount, moveWhileBusy, nameOf } from "../dom.js";
 
 export const title = "Tic-tac-toe";
 export const blurb = "Three in a row wins. X moves first.";
@@ -40,16 +40,10 @@ export function create(root, ctx) {
 
   async function play(cell) {
     if (!myTurn() || state.board[cell]) return;
-    busy = true;
-    draw();
-    try {
-      await ctx.move({ cell });
-    } catch (err) {
-      toast(err.message, "error");
-    } finally {
-      busy = false;
+    await moveWhileBusy(ctx, { cell }, (value) => {
+      busy = value;
       draw();
-    }
+    });
   }
 
   function draw() {
