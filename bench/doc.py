@@ -199,7 +199,7 @@ def relay_section(relay: dict[str, Result]) -> str:
         )  # fmt: skip
     return (
         "## Relay baseline\n\n"
-        "`gameserver/benchrelay.py`: a bare Channels consumer relaying every frame to its "
+        "`loadtest/benchrelay.py`: a bare Channels consumer relaying every frame to its "
         "paired socket, on the same server (`GAMESERVER_BENCH_RELAY=1`). Each socket keeps "
         "4 frames of ~120 bytes in flight. The ceiling of this stack on one core; *msgs/s "
         "per full core* (1000 / CPU-s per 1000 msgs) is that ceiling when the machine's "
@@ -309,7 +309,7 @@ def main() -> None:
         data = {"results": data, "searches": None}
     results = data["results"]
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from gameserver.loadtest.runner import bottleneck
+    from loadtest.runner import bottleneck
 
     for result in results:
         if "headline" in result:

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from run import pinned, stop  # noqa: E402
 
-from gameserver.loadtest.probe import ServerProbe, free_port, wait_healthy  # noqa: E402
+from loadtest.probe import ServerProbe, free_port, wait_healthy  # noqa: E402
 from tests.live import postgres_database  # noqa: E402
 
 PYTHON = sys.executable
@@ -89,7 +89,7 @@ def one_run(layer: str, label: str, options: dict, run_dir: Path) -> dict:
                 wait_healthy(urls[-1], proc)
             flags = [f"--{k.replace('_', '-')}={v}" for k, v in options.items()]
             tester = pinned("1", [
-                PYTHON, "-m", "gameserver.loadtest", f"--url={urls[0]}",
+                PYTHON, "-m", "loadtest", f"--url={urls[0]}",
                 f"--match-urls={','.join(urls)}", f"--server-pid={procs[0].pid}",
                 *flags, "--json", "--quiet",
             ])  # fmt: skip

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from doc import write_doc  # noqa: E402
 
-from gameserver.loadtest.probe import free_port, wait_healthy  # noqa: E402
+from loadtest.probe import free_port, wait_healthy  # noqa: E402
 
 PYTHON = sys.executable
 SERVERS = {
@@ -122,7 +122,7 @@ class Bench:
     def tester_argv(self, port: int, pid: int, options: dict[str, object]) -> list[str]:
         flags = [f"--{k.replace('_', '-')}={v}" for k, v in options.items()]
         url = f"http://127.0.0.1:{port}"
-        argv = [PYTHON, "-m", "gameserver.loadtest", f"--url={url}", f"--server-pid={pid}"]
+        argv = [PYTHON, "-m", "loadtest", f"--url={url}", f"--server-pid={pid}"]
         return pinned("1", [*argv, *flags, "--json", "--quiet"])
 
     def load(self, argv: list[str], run_dir: Path, options: dict[str, object]) -> dict:

@@ -15,7 +15,7 @@ from match.routing import websocket_urlpatterns as match_urls  # noqa: E402
 
 websocket_urls = lobby_urls + match_urls
 if os.environ.get("GAMESERVER_BENCH_RELAY") == "1":  # the baseline of `make bench`
-    from gameserver.benchrelay import websocket_urlpatterns as bench_urls
+    from loadtest.benchrelay import websocket_urlpatterns as bench_urls
 
     websocket_urls = websocket_urls + bench_urls
 

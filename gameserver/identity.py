@@ -61,7 +61,7 @@ async def resolve(scope: dict[str, Any]) -> Identity | None:
     user = scope.get("user")
     if user is None:
         return None
-    from match.persistence import aplayer_for_user  # the ORM lives with the models
+    from players.persistence import aplayer_for_user  # the ORM lives with the models
 
     if not user.is_authenticated:  # AuthMiddleware has already loaded the user
         return None

@@ -41,10 +41,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
-    "gameserver",  # its management commands (loadtest)
+    "players",
     "match",
     "lobby",
     "client_demo",
+    "loadtest",  # only for its management command: ``manage.py loadtest``
 ]
 
 MIDDLEWARE = [
@@ -152,6 +153,7 @@ LOGGING = {
         "gameserver": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
         "lobby": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
         "match": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        "players": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     },
 }
 

@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from match import api
+from players import api as players_api
 
 from .health import healthz
 from .metrics import metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/guest", api.guest, name="guest"),
+    path("api/guest", players_api.guest, name="guest"),
     path("api/matches", api.matches, name="matches"),
     path("api/matches/<str:match_id>", api.match_detail, name="match-detail"),
     path("api/matches/<str:match_id>/replay", api.match_replay, name="match-replay"),

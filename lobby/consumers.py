@@ -7,8 +7,8 @@ from typing import Any
 from gameserver import protocol
 from gameserver.protocol import ClientError
 from gameserver.sockets import ProtocolConsumer
-from match.hosts import hosts
 from match.registry import installed_games
+from match.runtime.hosting import hosts
 
 from .service import lobby
 

@@ -19,9 +19,9 @@ from gameserver.identity import Identity
 from gameserver.protocol import ClientError
 from match import persistence
 from match.games import GameInfo, Outcome
-from match.hosts import hosts
 from match.persistence import MatchRecord, SeatRecord
 from match.registry import get_game, installed_games
+from match.runtime.hosting import hosts
 
 from .matchmaker import PLACING, QUEUED, Matchmaker, MemoryMatchmaker, Ticket
 

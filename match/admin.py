@@ -21,9 +21,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from .games import Game, State
-from .models import Match, Move, Player, Seat
+from .models import Match, Move, Seat
 from .registry import get_game
-from .replay import replay, unpack_inputs
+from .runtime.replay import replay, unpack_inputs
 
 # Matches that ended by the rules: the rules' outcome of the final state must agree.
 RULED_REASONS = (Match.Reason.WIN, Match.Reason.DRAW)
@@ -220,12 +220,3 @@ class MatchAdmin(admin.ModelAdmin):
             }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.replay_template, context)
-
-
-@admin.register(Player)
-class PlayerAdmin(admin.ModelAdmin):
-    """Guests and users who have played."""
-
-    list_display = ("id", "name", "user", "created")
-    search_fields = ("id", "name", "user__username")
-    readonly_fields = ("id", "created")

@@ -1,49 +1,20 @@
-"""The HTTP API: guest identities and match history (protocol.md, "HTTP")."""
+"""The HTTP API of match history and replays (protocol.md, "HTTP")."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from gameserver.identity import mint_token
+from gameserver.http import problem
 
-from .models import Match, Player
+from .models import Match
 from .registry import get_game
-from .replay import replay
-
-MAX_NAME = 40
-
-
-def problem(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
-
-
-@csrf_exempt
-@require_POST
-def guest(request: HttpRequest) -> JsonResponse:
-    """``POST /api/guest {"name"}`` -> 201 with the player and a signed token."""
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return problem(400, "bad_message", "the body must be JSON")
-    name = body.get("name") if isinstance(body, dict) else None
-    if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_NAME:
-        return problem(400, "invalid", f"'name' must be 1 to {MAX_NAME} characters")
-    player = Player.objects.create(name=name.strip())
-    return JsonResponse(
-        {
-            "player": {"id": player.id, "name": player.name},
-            "token": mint_token(player.id, player.name),
-        },
-        status=201,
-    )
+from .runtime.replay import replay
 
 
 def match_summary(match: Match) -> dict[str, Any]:

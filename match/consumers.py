@@ -12,9 +12,9 @@ from gameserver import protocol
 from gameserver.protocol import ClientError
 from gameserver.sockets import ProtocolConsumer
 
-from .host import MatchHost
-from .hosts import finished_frame, hosts
-from .remote import RemoteHost
+from .runtime.host import MatchHost
+from .runtime.hosting import finished_frame, hosts
+from .runtime.remote import RemoteHost
 
 CLOSE_RESTART = protocol.CLOSE_HOST_MOVED  # reconnect: the new host is elsewhere
 

@@ -16,7 +16,7 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from .games import Outcome
-from .models import Match, Move, Player, Seat
+from .models import Match, Move, Seat
 
 
 @dataclass
@@ -41,18 +41,6 @@ class MatchRecord:
     input_log: bytes | None = None
     result: dict[str, Any] | None = None
     final_state: Any = None
-
-
-def create_guest(name: str) -> Player:
-    """A new guest player called ``name``."""
-    return Player.objects.create(name=name)
-
-
-def player_for_user(user_id: int, username: str) -> tuple[str, str]:
-    """The (id, name) of the player linked to a Django user, created on first use."""
-    with transaction.atomic():
-        player, _ = Player.objects.get_or_create(user_id=user_id, defaults={"name": username})
-    return player.id, player.name
 
 
 def create_match(game: str, seed: int, options: dict[str, Any], player_ids: list[str]) -> str:
@@ -180,7 +168,6 @@ def unfinished_match_of(player_id: str) -> str | None:
     return seats.order_by().values_list("match_id", flat=True).first()
 
 
-aplayer_for_user = database_sync_to_async(player_for_user)
 acreate_match = database_sync_to_async(create_match)
 aload_match = database_sync_to_async(load_match)
 amark_started = database_sync_to_async(mark_started)

@@ -13,7 +13,7 @@ def fresh_server(settings):
     """Each test gets its own channel layer, hosts and lobby: no state leaks between loops."""
     from lobby import service
     from lobby.matchmaker import MemoryMatchmaker
-    from match.hosts import hosts
+    from match.runtime.hosting import hosts
 
     settings.CHANNEL_LAYERS = TEST_LAYERS
     settings.GAMESERVER_JOIN_TIMEOUT = 30

@@ -13,7 +13,7 @@ from gameserver.identity import mint_token
 
 def guest(name: str) -> tuple[str, str]:
     """A guest player in the database and their token."""
-    from match.models import Player
+    from players.models import Player
 
     player = Player.objects.create(name=name)
     return player.id, mint_token(player.id, player.name)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from gameserver.loadtest.probe import free_port, wait_healthy
+from loadtest.probe import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,7 +19,7 @@ import redis
 import websockets
 
 from gameserver import codec
-from gameserver.loadtest import Config, run
+from loadtest import Config, run
 from tests.live import Server, cluster, free_port, postgres_database
 from tests.services import postgres_url, redis_url, require_postgres, require_redis
 

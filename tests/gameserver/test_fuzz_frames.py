@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from gameserver import codec, delivery
 from lobby import service
 from lobby.matchmaker import MemoryMatchmaker
-from match.hosts import hosts
+from match.runtime.hosting import hosts
 from tests.helpers import Client, guest, lobby_client
 from tests.match.test_tictactoe_match import SEVEN
 

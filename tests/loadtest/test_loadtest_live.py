@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gameserver.loadtest import Config, run
+from loadtest import Config, run
 from tests.live import server
 
 pytestmark = [pytest.mark.live]
@@ -15,7 +15,13 @@ pytestmark = [pytest.mark.live]
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """A daphne serving the game and the bench relay; yields (url, pid)."""
-    env = {"GAMESERVER_BENCH_RELAY": "1"}
+    # Two bots play ~90 matches a second, so each lobby socket sends ~90 queue.join/s:
+    # far above the per-socket rate a person needs, which a run with many bots never hits.
+    env = {
+        "GAMESERVER_BENCH_RELAY": "1",
+        "GAMESERVER_RATE": "1000",
+        "GAMESERVER_RATE_BURST": "1000",
+    }
     with server(env, tmp_path_factory.mktemp("loadtest")) as url:
         yield url, server_pid(url)
 

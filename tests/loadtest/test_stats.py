@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from gameserver.loadtest.stats import Recorder, percentile, summarize
-from gameserver.loadtest.worker import Config
+from loadtest.stats import Recorder, percentile, summarize
+from loadtest.worker import Config
 
 
 def test_percentiles_interpolate_like_numpy():

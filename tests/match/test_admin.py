@@ -14,7 +14,7 @@ from match.games import Outcome
 from match.models import Match
 from match.persistence import create_match, finish_match
 from match.registry import get_game
-from match.replay import pack_inputs, replay
+from match.runtime.replay import pack_inputs, replay
 from tests.helpers import guest
 
 pytestmark = [pytest.mark.django_db]

@@ -9,10 +9,10 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from gameserver import codec
-from match import hosts as hosts_module
 from match import persistence
-from match.hosts import HostRegistry
-from match.remote import RemoteHost
+from match.runtime import hosting as hosts_module
+from match.runtime.hosting import HostRegistry
+from match.runtime.remote import RemoteHost
 from tests.helpers import guest
 from tests.services import require_redis
 

@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from gameserver import codec
 from match.models import Match
 from match.registry import get_game
-from match.replay import replay
+from match.runtime.replay import replay
 from tests.helpers import guest, lobby_client, match_client
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

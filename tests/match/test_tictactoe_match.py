@@ -173,7 +173,7 @@ async def test_a_player_gone_at_the_end_does_not_stop_the_ending_for_the_others(
     The seat that went away must not keep the others from ``match.over`` and their close,
     nor keep the finished match in the host registry."""
     from gameserver.asgi import application
-    from match.hosts import hosts
+    from match.runtime.hosting import hosts
 
     gone = asyncio.Event()
 

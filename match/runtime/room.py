@@ -16,9 +16,9 @@ from typing import Any, Protocol
 from gameserver.codec import Frame
 from gameserver.identity import Identity
 
-from .games import Game
+from ..games import Game
 
-log = logging.getLogger("match.host")
+log = logging.getLogger("match.runtime.host")
 
 
 def now_ms() -> int:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from .client import Server, Wire
 from .worker import Worker
 
-log = logging.getLogger("gameserver.loadtest")
+log = logging.getLogger("loadtest")
 
 
 class Scenario:

@@ -17,18 +17,19 @@ from typing import Any
 
 from django.conf import settings
 
-from gameserver import metrics, protocol
+from gameserver import protocol
 from gameserver.codec import Frame, is_plain
 from gameserver.protocol import ACTIVE, OVER, WAITING, ClientError
 
-from . import persistence
-from .games import Game, IllegalMove, Outcome
+from .. import persistence
+from ..games import Game, IllegalMove, Outcome
+from ..persistence import MatchRecord
+from . import metrics
 from .journal import Journal
-from .persistence import MatchRecord
 from .replay import initial_state, pack_inputs, turn_states
 from .room import Connection, Room
 
-log = logging.getLogger("match.host")
+log = logging.getLogger("match.runtime.host")
 GAME_CODES = {protocol.ILLEGAL_MOVE, protocol.NOT_YOUR_TURN, protocol.INVALID}
 
 

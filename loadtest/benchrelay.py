@@ -5,7 +5,8 @@ frame one of them sends goes straight to the other's socket, in the same kind (t
 or binary), with no decoding, no channel layer and no per-message database hop (like
 the game's sockets, it skips ``aclose_old_connections``). What the load tester
 measures through it is what this stack allows at best on one process. Served only
-when ``GAMESERVER_BENCH_RELAY=1`` (see ``gameserver/asgi.py``).
+when ``GAMESERVER_BENCH_RELAY=1`` (see ``gameserver/asgi.py``); it lives with the load
+tester, its only client.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.urls import path
 
-from . import codec
+from .client import ENCODINGS
 
 
 class RelayConsumer(AsyncWebsocketConsumer):
@@ -47,7 +48,7 @@ class RelayConsumer(AsyncWebsocketConsumer):
         else:
             self.peer, other.peer = other, self
         offered = self.scope.get("subprotocols") or []
-        await self.accept(next((p for p in offered if p in codec.SUBPROTOCOLS), None))
+        await self.accept(next((p for p in offered if p in ENCODINGS.values()), None))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Relay the frame as it came; dropped while the peer has not arrived."""

@@ -1,4 +1,4 @@
-"""The command line: ``python -m gameserver.loadtest`` and ``manage.py loadtest`` share it."""
+"""The command line: ``python -m loadtest`` and ``manage.py loadtest`` share it."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def execute(options: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     parser = argparse.ArgumentParser(
-        prog="python -m gameserver.loadtest",
+        prog="python -m loadtest",
         description="Protocol v1 bots against a game server: W1, W2, W3 and the relay baseline.",
     )
     add_arguments(parser)

@@ -12,9 +12,9 @@ import asyncio
 import logging
 from typing import Any
 
-from . import persistence
+from .. import persistence
 
-log = logging.getLogger("match.journal")
+log = logging.getLogger("match.runtime.journal")
 
 
 class Journal:

@@ -15,7 +15,7 @@ from gameserver.codec import MSGPACK, Frame
 from gameserver.delivery import layer_send
 from gameserver.identity import Identity
 
-from .persistence import MatchRecord
+from ..persistence import MatchRecord
 
 STATEFUL = {"match.state", "match.started", "match.update", "match.over"}
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import msgpack
 
-from .games import Game, State
+from ..games import Game, State
 
 
 def pack_inputs(ticks: int, changes: list[list[Any]]) -> bytes:

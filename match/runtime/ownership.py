@@ -14,7 +14,7 @@ import logging
 from django.conf import settings
 from redis import asyncio as aioredis
 
-log = logging.getLogger("match.ownership")
+log = logging.getLogger("match.runtime.ownership")
 
 PREFIX = "gs:host:"
 

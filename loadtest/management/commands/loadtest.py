@@ -1,4 +1,4 @@
-"""``manage.py loadtest``: the load tester, with the same options as ``-m gameserver.loadtest``."""
+"""``manage.py loadtest``: the load tester, with the same options as ``-m loadtest``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gameserver.loadtest.cli import add_arguments, execute
+from loadtest.cli import add_arguments, execute
 
 
 class Command(BaseCommand):

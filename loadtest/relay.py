@@ -1,4 +1,4 @@
-"""The relay baseline: pairs of sockets bouncing frames through ``gameserver.benchrelay``.
+"""The relay baseline: pairs of sockets bouncing frames through ``loadtest.benchrelay``.
 
 Each socket keeps ``window`` frames in flight: every frame it receives it sends
 back, so the pair plays ping-pong as fast as the server relays. The frame is about

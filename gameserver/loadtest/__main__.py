@@ -1,7 +1,0 @@
-"""``python -m gameserver.loadtest``: the load tester without Django."""
-
-import sys
-
-from .cli import main
-
-sys.exit(main())

@@ -1,0 +1,37 @@
+"""The players' HTTP API: guest identities (protocol.md, "Transport")."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from gameserver.http import problem
+from gameserver.identity import mint_token
+
+from .models import Player
+
+MAX_NAME = 40
+
+
+@csrf_exempt
+@require_POST
+def guest(request: HttpRequest) -> JsonResponse:
+    """``POST /api/guest {"name"}`` -> 201 with the player and a signed token."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return problem(400, "bad_message", "the body must be JSON")
+    name = body.get("name") if isinstance(body, dict) else None
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_NAME:
+        return problem(400, "invalid", f"'name' must be 1 to {MAX_NAME} characters")
+    player = Player.objects.create(name=name.strip())
+    return JsonResponse(
+        {
+            "player": {"id": player.id, "name": player.name},
+            "token": mint_token(player.id, player.name),
+        },
+        status=201,
+    )
