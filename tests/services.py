@@ -30,10 +30,15 @@ def missing(service: str, url: str, error: str) -> None:
 
 
 def redis_url(db: int | None = None) -> str:
-    """``TEST_REDIS_URL`` (default: local Redis, database 0), on database ``db`` if given."""
+    """``TEST_REDIS_URL`` (default: local Redis, database 0), on database ``db`` if given.
+
+    ``TEST_REDIS_DB_SHIFT`` moves every numbered database up, so that two checkouts can
+    run their server-process tests on one Redis at once without sharing keys.
+    """
     url = os.environ.get("TEST_REDIS_URL", REDIS_DEFAULT)
     if db is None:
         return url
+    db += int(os.environ.get("TEST_REDIS_DB_SHIFT", "0"))
     return urlsplit(url)._replace(path=f"/{db}").geturl()
 
 
