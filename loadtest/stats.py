@@ -104,5 +104,15 @@ class Recorder:
                     merged.low(name, key, value)
         return merged
 
+    def recent(self, marks: dict[str, int]) -> dict[str, tuple[int, float, float]]:
+        """(n, p50, p99) of each series' samples since ``marks``, which it moves on."""
+        out: dict[str, tuple[int, float, float]] = {}
+        for name, series in self.samples.items():
+            new = sorted(series[marks.get(name, 0) :])
+            marks[name] = len(series)
+            if new:
+                out[name] = (len(new), percentile(new, 50), percentile(new, 99))
+        return out
+
     def latencies(self) -> dict[str, dict[str, float]]:
         return {name: summarize(series) for name, series in sorted(self.samples.items())}
