@@ -3,6 +3,7 @@
 
 import { h, mount, nameOf, toast } from "../dom.js";
 import { rendererFor, titleOf } from "../games/index.js";
+import * as debug from "./debug.js";
 
 const REASONS = {
   resign: "resigned",
@@ -35,6 +36,8 @@ export function create(root, app, matchId) {
       board,
     ),
   );
+
+  const undebug = debug.wanted() ? debug.attach(root.querySelector("#match-view"), match) : null;
 
   const mode = () => (match.status === null ? "connecting" : match.isSpectator ? "watch" : "play");
 
@@ -224,6 +227,7 @@ export function create(root, app, matchId) {
     match, // for the console and the browser tests
     destroy() {
       clearInterval(countdown);
+      undebug?.();
       for (const off of offs) off();
       renderer?.destroy();
       match.close();
