@@ -6,9 +6,10 @@ import random
 
 import pytest
 
-from match.games.base import Game
+from match.games.base import Game, IllegalMove, Outcome
 from match.games.bots import (
     DRAW,
+    LOSS,
     SEARCH_BUDGET,
     WIN,
     RandomBot,
@@ -47,6 +48,32 @@ class Steers(Game):
 
     def bot_input(self, state, seat, rng):
         return {}
+
+
+class Nim(Game):
+    """Take 1 to 3 from the pile; whoever takes the last one wins (the docs' example).
+    The seat to move wins exactly when the pile is not a multiple of 4."""
+
+    name = "nim"
+    bot = "search"
+
+    def setup(self, players, options, rng):
+        return {"pile": 21, "turn": 0, "last": None}
+
+    def legal_moves(self, state, seat):
+        if seat != state["turn"] or state["pile"] == 0:
+            return []
+        return [{"take": n} for n in (1, 2, 3) if n <= state["pile"]]
+
+    def apply(self, state, seat, move):
+        if move not in self.legal_moves(state, seat):
+            raise IllegalMove("illegal_move", "no")
+        return {"pile": state["pile"] - move["take"], "turn": 1 - seat, "last": seat}
+
+    def outcome(self, state):
+        if state["pile"]:
+            return None
+        return Outcome(state["last"], [state["last"], 1 - state["last"]], "win")
 
 
 def board(*cells):
@@ -190,6 +217,17 @@ def test_never_loses_to_itself():
     bots = [SearchBot(TTT, 0), SearchBot(TTT, 1)]
     outcomes = [ttt_match(bots, seed) for seed in range(50)]
     assert {outcome.reason for outcome in outcomes} == {"draw"}
+
+
+@pytest.mark.parametrize("pile", range(1, 25))
+def test_search_solves_another_game(pile):
+    """Nothing in the search is tic-tac-toe's: it solves Nim too."""
+    state = {"pile": pile, "turn": 1, "last": 0}
+    result = SearchBot(Nim(), 1).search(state, random.Random(pile))
+    assert result.complete
+    assert result.value == (LOSS if pile % 4 == 0 else WIN)
+    if pile % 4:
+        assert result.move == {"take": pile % 4}
 
 
 def test_search_copes_with_simultaneous_choices():
