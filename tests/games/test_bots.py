@@ -76,6 +76,22 @@ class Nim(Game):
         return Outcome(state["last"], [state["last"], 1 - state["last"]], "win")
 
 
+class Forever(Game):
+    """Two seats pass a token back and forth, and nobody ever wins."""
+
+    name = "forever"
+    bot = "search"
+
+    def legal_moves(self, state, seat):
+        return [{"pass": True}] if seat == state["turn"] else []
+
+    def apply(self, state, seat, move):
+        return {"turn": 1 - seat}
+
+    def outcome(self, state):
+        return None
+
+
 def board(*cells):
     """Tic-tac-toe after ``cells``, seats alternating from X."""
     state = EMPTY
@@ -228,6 +244,12 @@ def test_search_solves_another_game(pile):
     assert result.value == (LOSS if pile % 4 == 0 else WIN)
     if pile % 4:
         assert result.move == {"take": pile % 4}
+
+
+def test_search_stops_at_its_depth_in_a_game_without_end():
+    result = SearchBot(Forever(), 0).search({"turn": 0}, random.Random(0))
+    assert result.move == {"pass": True}
+    assert (result.value, result.complete) == (DRAW, False)
 
 
 def test_search_copes_with_simultaneous_choices():
