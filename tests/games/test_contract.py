@@ -260,7 +260,7 @@ RANDOM_INPUTS = {
     "tag": lambda rng: {"dx": rng.choice((-1, 0, 1)), "dy": rng.choice((-1, 0, 1))},
 }
 MATCHES = 40  # seeded matches per measure: deterministic, so it cannot flake
-MAX_STEPS = 1_000  # moves (or ticks, per second of game time) before a match is cut off
+MAX_STEPS = 1_000  # a match is cut off after this many moves (real time: seconds)
 
 
 def accepts(game, state, seat, move):
