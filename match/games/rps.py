@@ -11,7 +11,9 @@ A move is ``{"choice": "rock" | "paper" | "scissors"}``. State::
      "history": [{"choices": [choice, choice], "winner": seat | None}, ...]}
 
 ``choices`` holds the current round's secrets, so the host must send each seat
-``view(state, seat)``, never the state itself.
+``view(state, seat)``, never the state itself. For the same reason its bot must not
+look ahead through the state: it chooses uniformly at random (``bot = "random"``),
+which is also the best there is against anyone.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class RockPaperScissors(Game):
     name = "rps"
     min_players = 2
     max_players = 2
+    bot = "random"  # a search would read the other seat's secret choice in the state
 
     def setup(self, players: int, options: dict[str, Any], rng: random.Random) -> State:
         """Nobody has chosen and nothing has been played."""
@@ -65,6 +68,14 @@ class RockPaperScissors(Game):
             score[winner] += 1
         played = {"choices": choices, "winner": winner}
         return {"score": score, "choices": [None, None], "history": [*state["history"], played]}
+
+    def legal_moves(self, state: State, seat: int) -> list[Any]:
+        """The three choices while ``seat`` has not chosen this round; else none."""
+        if seat not in (0, 1) or state["choices"][seat] is not None:
+            return []
+        if self.outcome(state) is not None:
+            return []
+        return [{"choice": choice} for choice in CHOICES]
 
     def outcome(self, state: State) -> Outcome | None:
         """Two round wins take the match; after the last round the score decides."""

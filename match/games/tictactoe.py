@@ -1,7 +1,8 @@
 """Tic-tac-toe: the worked example of a turn-based game.
 
 State: ``{"board": [None | "X" | "O"] * 9, "turn": seat, "marks": ["X", "O"]}``.
-A move is ``{"cell": 0..8}``. Seat 0 plays X and moves first.
+A move is ``{"cell": 0..8}``. Seat 0 plays X and moves first. Its bot searches the
+whole game (``bot = "search"``), so it never loses.
 """
 
 from __future__ import annotations
@@ -32,11 +33,14 @@ class TicTacToe(Game):
     name = "tictactoe"
     min_players = 2
     max_players = 2
+    bot = "search"  # no secrets and a small tree: the search plays it perfectly
 
     def setup(self, players: int, options: dict[str, Any], rng: random.Random) -> State:
         return {"board": [None] * 9, "turn": 0, "marks": ["X", "O"]}
 
     def apply(self, state: State, seat: int, move: Any) -> State:
+        if self.outcome(state) is not None:
+            raise IllegalMove("illegal_move", "the match is over")
         if seat != state["turn"]:
             raise IllegalMove("not_your_turn", f"it is seat {state['turn']}'s turn")
         if not isinstance(move, dict) or set(move) != {"cell"}:
@@ -49,6 +53,11 @@ class TicTacToe(Game):
         board = list(state["board"])
         board[cell] = state["marks"][seat]
         return {**state, "board": board, "turn": 1 - seat}
+
+    def legal_moves(self, state: State, seat: int) -> list[Any]:
+        if seat != state["turn"] or self.outcome(state) is not None:
+            return []
+        return [{"cell": cell} for cell, mark in enumerate(state["board"]) if mark is None]
 
     def outcome(self, state: State) -> Outcome | None:
         mark = winning_mark(state["board"])
