@@ -20,6 +20,9 @@ def games_list() -> list[dict[str, Any]]:
             "min_players": g.min_players,
             "max_players": g.max_players,
             "realtime": g.tick_rate > 0,
+            "title": g.display_title(),
+            "description": g.description,
+            "bots": g.has_bot(),
         }
         for g in installed_games().values()
     ]

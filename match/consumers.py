@@ -33,6 +33,7 @@ class MatchConsumer(ProtocolConsumer):
         "input": "cmd_input",
         "resign": "cmd_resign",
         "sync": "cmd_sync",
+        "moves": "cmd_moves",
     }
     host: MatchHost | RemoteHost | None = None
     seat: int | None = None
@@ -100,6 +101,10 @@ class MatchConsumer(ProtocolConsumer):
     async def cmd_sync(self, request: dict[str, Any], rid: Any) -> None:
         """``sync`` (extension): resend ``match.state``."""
         await self.live_host().sync(self, rid)
+
+    async def cmd_moves(self, request: dict[str, Any], rid: Any) -> None:
+        """``moves`` (extension): this seat's legal moves, with captions."""
+        await self.live_host().list_moves(self, rid)
 
     async def match_frame(self, event: dict[str, Any]) -> None:
         """A frame from a host in another process; a gap in ``seq`` asks for the state."""

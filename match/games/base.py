@@ -8,6 +8,7 @@ on that for replays and for rebuilding a match after a restart.
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -80,6 +81,14 @@ class Game:
     #: without secrets, since it reads the whole state. ``"random"`` picks uniformly
     #: among ``legal_moves``. ``"input"`` asks ``bot_input`` (real-time games).
     bot: ClassVar[BotKind | None] = None
+    #: What the lobby shows of the game: a title (default: the name, capitalised) and a
+    #: sentence about it.
+    title: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+
+    @classmethod
+    def display_title(cls) -> str:
+        return cls.title or cls.name.replace("_", " ").capitalize()
 
     @classmethod
     def info(cls) -> GameInfo:
@@ -158,3 +167,8 @@ class Game:
     def standing(self, state: State) -> list[int]:
         """Seats best first as the match stands now; used to rank a resign or forfeit."""
         return list(range(len(state.get("players", [])) or self.max_players))
+
+    def describe_move(self, state: State, seat: int, move: Any) -> str:
+        """A short caption for ``move`` by ``seat`` from ``state`` (before the move), for
+        move buttons, move lists and replays. Default: the move as compact JSON."""
+        return json.dumps(move, separators=(", ", ": "), sort_keys=True)

@@ -43,6 +43,8 @@ class RockPaperScissors(Game):
     min_players = 2
     max_players = 2
     bot = "random"  # a search would read the other seat's secret choice in the state
+    title = "Rock paper scissors"
+    description = "Best of three. Both choose in secret; the choices show once both are in."
 
     def setup(self, players: int, options: dict[str, Any], rng: random.Random) -> State:
         """Nobody has chosen and nothing has been played."""
@@ -90,6 +92,10 @@ class RockPaperScissors(Game):
     def standing(self, state: State) -> list[int]:
         """The higher score first; seat 0 first when level."""
         return [1, 0] if state["score"][1] > state["score"][0] else [0, 1]
+
+    def describe_move(self, state: State, seat: int, move: Any) -> str:
+        choice = move.get("choice") if isinstance(move, dict) else None
+        return choice if choice in CHOICES else super().describe_move(state, seat, move)
 
     def view(self, state: State, seat: int | None) -> dict[str, Any]:
         """Who has chosen, the viewer's own choice, and every finished round."""

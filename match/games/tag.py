@@ -127,6 +127,8 @@ class Tag(Game):
     """Real-time tag for 2 to 8 players; the least time spent as "it" wins."""
 
     name = "tag"
+    title = "Tag"
+    description = 'Real time, 2 to 8 players: whoever is "it" passes it on by touching.'
     min_players = 2
     max_players = 8
     tick_rate = 20

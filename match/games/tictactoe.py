@@ -17,6 +17,11 @@ LINES = (
     (0, 3, 6), (1, 4, 7), (2, 5, 8),
     (0, 4, 8), (2, 4, 6),
 )  # fmt: skip
+CELL_NAMES = (
+    "top left", "top", "top right",
+    "left", "centre", "right",
+    "bottom left", "bottom", "bottom right",
+)  # fmt: skip
 
 
 def winning_mark(board: list[str | None]) -> str | None:
@@ -34,6 +39,8 @@ class TicTacToe(Game):
     min_players = 2
     max_players = 2
     bot = "search"  # no secrets and a small tree: the search plays it perfectly
+    title = "Tic-tac-toe"
+    description = "Three in a row on a 3x3 board. Two players, X moves first."
 
     def setup(self, players: int, options: dict[str, Any], rng: random.Random) -> State:
         return {"board": [None] * 9, "turn": 0, "marks": ["X", "O"]}
@@ -70,3 +77,11 @@ class TicTacToe(Game):
 
     def standing(self, state: State) -> list[int]:
         return [0, 1]
+
+    def describe_move(self, state: State, seat: int, move: Any) -> str:
+        cell = move.get("cell") if isinstance(move, dict) else None
+        return (
+            CELL_NAMES[cell]
+            if type(cell) is int and 0 <= cell <= 8
+            else super().describe_move(state, seat, move)
+        )

@@ -194,6 +194,31 @@ class MatchHost(Room):
         async with self.order:
             await conn.send_frame(Frame(message))
 
+    async def list_moves(self, conn: Connection, rid: Any = None) -> None:
+        """``moves`` (extension): the seat's legal moves now, each with its caption, and
+        the seats that can move (for clients that draw no board of their own)."""
+        seat = self.check_playing(conn)
+        if self.game.tick_rate:
+            raise ClientError(protocol.INVALID, f"{self.game.name} takes 'input', not 'move'")
+        try:
+            legal = self.game.legal_moves(self.state, seat)
+            to_move = [s for s in range(len(self.seats)) if self.game.legal_moves(self.state, s)]
+        except NotImplementedError:
+            raise ClientError(
+                protocol.INVALID, f"{self.game.name} does not list its moves"
+            ) from None
+        describe = self.game.describe_move
+        message: dict[str, Any] = {
+            "type": "moves",
+            "seq": self.seq,
+            "moves": [{"move": m, "label": describe(self.state, seat, m)} for m in legal],
+            "to_move": to_move,
+        }
+        if rid is not None:
+            message["id"] = rid
+        async with self.order:
+            await conn.send_frame(Frame(message))
+
     # Ticks -----------------------------------------------------------------------
 
     async def run_ticks(self) -> None:

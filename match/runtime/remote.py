@@ -79,3 +79,6 @@ class RemoteHost:
 
     async def sync(self, conn: Any, rid: Any = None) -> None:
         await self.command(conn, "sync", None, rid)
+
+    async def list_moves(self, conn: Any, rid: Any = None) -> None:
+        await self.command(conn, "list_moves", None, rid)

@@ -1,4 +1,5 @@
-"""One contract, run against every installed game (``settings.GAMESERVER_GAMES``).
+"""One contract, run against every installed game (``settings.GAMESERVER_GAMES``) and the
+example games the project ships (``EXAMPLES``).
 
 What the match host relies on, whatever the rules:
 
@@ -36,10 +37,13 @@ from hypothesis import strategies as st
 
 from match.games.base import BOT_KINDS, REASONS, IllegalMove
 from match.games.bots import RandomBot, choose_input, make_bot
+from match.games.nim import Nim
 from match.registry import installed_games
 
 GAME_CODES = {"illegal_move", "not_your_turn", "invalid"}
-NAMES = sorted(installed_games())
+#: Games the project ships without installing them: held to the same contract.
+EXAMPLES = {"nim": Nim()}
+NAMES = sorted(set(installed_games()) | set(EXAMPLES))
 CONTRACT = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 JSONISH = st.recursive(
@@ -59,11 +63,12 @@ PLAUSIBLE = {
         {"choice": st.sampled_from(["rock", "paper", "scissors", "lizard"])}
     ),
     "tag": st.fixed_dictionaries({"dx": st.integers(-2, 2), "dy": st.integers(-1, 1)}),
+    "nim": st.fixed_dictionaries({"take": st.integers(0, 4)}),
 }
 
 
 def game_of(name):
-    return installed_games()[name]
+    return installed_games().get(name) or EXAMPLES[name]
 
 
 def moves(game):
@@ -254,6 +259,7 @@ REALTIME_BOTS = [name for name in BOT_NAMES if game_of(name).tick_rate]
 MOVE_SPACE = {
     "tictactoe": [{"cell": cell} for cell in range(-1, 10)],
     "rps": [{"choice": choice} for choice in ("rock", "paper", "scissors", "lizard")],
+    "nim": [{"take": n} for n in range(5)],
 }
 #: A random mover's input in the real-time games we ship.
 RANDOM_INPUTS = {

@@ -459,6 +459,14 @@ export class Match extends Socket {
     return this.request({ type: "resign" }, { endsWithMatch: true });
   }
 
+  /**
+   * This seat's legal moves now (extension message `moves`): resolves with
+   * `{moves: [{move, label}], to_move: [seat, ...], seq}`, for games that list them.
+   */
+  moves() {
+    return this.request({ type: "moves" });
+  }
+
   /** Asks the server for a fresh `match.state` (extension message `sync`). */
   sync() {
     if (this.syncing || !this.connected) return;

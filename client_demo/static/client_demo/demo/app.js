@@ -6,6 +6,7 @@
 
 import { GameClient, loadMsgpack } from "../gameserver-client.js";
 import { toast } from "./dom.js";
+import { setAnnounced } from "./games/index.js";
 import * as lobbyView from "./views/lobby.js";
 import * as loginView from "./views/login.js";
 import * as matchView from "./views/match.js";
@@ -98,6 +99,7 @@ async function connectLobby() {
   app.lobby = lobby;
   lobby.on("welcome", (w) => {
     app.games = w.games;
+    setAnnounced(w.games);
     app.emitChange();
   });
   lobby.on("open", ({ encoding }) => {

@@ -2,24 +2,10 @@
 // time, the round trip, a form to send any move or input, and stepping back through
 // the states seen so far. For game developers; players never see it.
 
-import { h, mount } from "../dom.js";
+import { h, mount, pretty } from "../dom.js";
 
 const MAX_FRAMES = 200;
 const PING_EVERY_MS = 2000;
-
-/** JSON with two-space indents, but arrays of plain values kept on one line. */
-export function pretty(value, indent = "") {
-  const inner = indent + "  ";
-  if (Array.isArray(value)) {
-    if (value.every((v) => v === null || typeof v !== "object")) return JSON.stringify(value).replaceAll(",", ", ");
-    return `[\n${value.map((v) => inner + pretty(v, inner)).join(",\n")}\n${indent}]`;
-  }
-  if (value && typeof value === "object") {
-    const rows = Object.entries(value).map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pretty(v, inner)}`);
-    return rows.length ? `{\n${rows.join(",\n")}\n${indent}}` : "{}";
-  }
-  return JSON.stringify(value);
-}
 
 /** True when the page was opened with `?debug=1`. */
 export function wanted() {

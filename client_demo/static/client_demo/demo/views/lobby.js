@@ -1,7 +1,7 @@
 // The lobby: the games to queue for, the live matches to watch, and one's history.
 
 import { ago, clock, h, mount, toast } from "../dom.js";
-import { rendererFor, titleOf } from "../games/index.js";
+import { blurbOf, titleOf } from "../games/index.js";
 
 const REFRESH_MS = 4000;
 
@@ -36,7 +36,6 @@ export function create(root, app) {
   }
 
   function gameCard(game) {
-    const info = rendererFor(game.name);
     const queued = app.queue && app.queue.game === game.name;
     const seats = game.min_players === game.max_players ? `${game.min_players} players` : `${game.min_players}–${game.max_players} players`;
     const action = queued
@@ -62,7 +61,7 @@ export function create(root, app) {
       "article",
       { class: `card game-card${queued ? " queued" : ""}`, dataset: { game: game.name } },
       h("div", { class: "game-head" }, h("h3", {}, titleOf(game.name)), h("span", { class: `badge ${game.realtime ? "badge-rt" : ""}` }, game.realtime ? "real time" : "turn based")),
-      h("p", { class: "muted" }, info.blurb),
+      h("p", { class: "muted" }, blurbOf(game.name)),
       h("p", { class: "small muted" }, seats),
       action,
     );

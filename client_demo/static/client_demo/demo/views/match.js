@@ -133,6 +133,8 @@ export function create(root, app, matchId) {
       mode: mode(),
       move: (m) => match.move(m),
       input: (i) => match.input(i),
+      moves: () => match.moves(),
+      refresh: () => drawAll(),
     });
   }
 
@@ -176,7 +178,7 @@ export function create(root, app, matchId) {
         renderer.destroy();
         renderer = null;
         ensureRenderer();
-        if (match.state) renderer.render(match.state, { status: match.status, source: "snapshot" });
+        if (match.state) renderer.render(match.state, { status: match.status, seq: match.seq, source: "snapshot" });
       }
       drawAll();
     } catch {
