@@ -68,11 +68,12 @@ def plan(quick: bool) -> list[tuple[str, dict[str, object]]]:
 NICE = 0  # --nice: a shared machine's other processes then take less of the two cores
 
 
-def pinned(core: str, argv: list[str]) -> list[str]:
-    """``argv`` on one core (taskset), at the bench's priority."""
+def pinned(core: str, argv: list[str], nice: int | None = None) -> list[str]:
+    """``argv`` on one core (taskset), at the bench's priority (or at ``nice``)."""
+    nice = NICE if nice is None else nice
     if shutil.which("taskset"):
         argv = ["taskset", "-c", core, *argv]
-    return ["nice", "-n", str(NICE), *argv] if NICE else argv
+    return ["nice", "-n", str(nice), *argv] if nice else argv
 
 
 class Bench:
