@@ -388,7 +388,7 @@ class TagRealtime {
       room.onStateChange((state) => {
         if (state.status === "active") resolve();
         if (state.status !== "active" || !state.t) return;
-        rec.sample("update_delivery", Date.now() - state.t);
+        rec.sample("update_delivery", performance.timeOrigin + performance.now() - state.t);
         if (rec.recording) player.updates += 1;
       });
     });

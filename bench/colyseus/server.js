@@ -140,7 +140,7 @@ export const TagState = schema(
     immune_s: t.float32(),
     status: t.string(), // waiting | active | over
     winner: t.int8(),
-    t: t.float64(), // server time (ms since the epoch) when this patch was encoded
+    t: t.float64(), // server time (ms since the epoch, to the µs) when this patch was encoded
   },
   "TagState",
 );
@@ -263,7 +263,7 @@ export class TagRoom extends Room {
   }
 
   onBeforePatch(state) {
-    if (state.status === "active") state.t = Date.now();
+    if (state.status === "active") state.t = performance.timeOrigin + performance.now();
   }
 }
 
