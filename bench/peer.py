@@ -131,8 +131,8 @@ def run_colyseus(
                 node, "loadtest.js", f"--url=http://127.0.0.1:{port}", f"--server-pid={proc.pid}",
                 f"--scenario={scenario}", *flags(options), "--json", "--quiet",
             ], nice)  # fmt: skip
-            print(f"[peer] colyseus {label or scenario}: {' '.join(tester_cmd[-8:])}",
-                  file=sys.stderr, flush=True)  # fmt: skip
+            shown = " ".join(tester_cmd[tester_cmd.index("loadtest.js") :])
+            print(f"[peer] colyseus {label or scenario}: {shown}", file=sys.stderr, flush=True)
             result = load(tester_cmd, log_dir, budget)
         except RuntimeError as exc:
             result = {"failed": str(exc)}
