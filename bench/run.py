@@ -22,7 +22,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import peer  # noqa: E402
 from doc import write_doc  # noqa: E402
 
 from gameserver.loadtest.probe import free_port, wait_healthy  # noqa: E402
@@ -135,6 +134,8 @@ class Bench:
 
     def run_peer(self, label: str, options: dict[str, object], run_dir: Path) -> dict:
         """One run on the Colyseus peer (bench/peer.py), kept apart from ours."""
+        import peer  # here: bench/peer.py imports this module
+
         scenario, rest = options["scenario"], {k: v for k, v in options.items() if k != "scenario"}
         result = peer.run_colyseus(str(scenario), nice=NICE, work=run_dir, label=label, **rest)
         if result is None:
@@ -144,6 +145,8 @@ class Bench:
 
     def peer_section(self, quick: bool) -> dict[str, object]:
         """The ``colyseus`` part of the results: its runs, its W2 search, its versions."""
+        import peer
+
         found = peer.tools()
         if found is None or not peer.install(found[1]):
             return {"skipped": "node or npm is missing, or npm ci failed in bench/colyseus"}
