@@ -107,9 +107,10 @@ export class TicTacToeRoom extends Room {
   }
 
   onLeave(client) {
-    if (this.state.status === "over") return;
     const seat = this.state.seats.indexOf(client.sessionId);
-    if (this.state.status === "active" && seat !== -1) this.over(1 - seat, "forfeit");
+    if (seat === -1 || this.state.status === "over") return;
+    if (this.state.status === "waiting") this.state.seats.splice(seat, 1); // the seat is free again
+    else this.over(1 - seat, "forfeit");
   }
 }
 
