@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from gameserver import addresses, limits
 from gameserver.http import problem
 from gameserver.identity import mint_token
 
@@ -19,7 +21,16 @@ MAX_NAME = 40
 @csrf_exempt
 @require_POST
 def guest(request: HttpRequest) -> JsonResponse:
-    """``POST /api/guest {"name"}`` -> 201 with the player and a signed token."""
+    """``POST /api/guest {"name"}`` -> 201 with the player and a signed token.
+
+    At most ``GAMESERVER_GUESTS_PER_MINUTE`` new guests per client address (429 with
+    ``Retry-After`` past that), except for ``GAMESERVER_UNLIMITED_ADDRESSES``.
+    """
+    address = addresses.request_address(request)
+    if not addresses.unlimited(address) and (wait := limits.guests.take(address)):
+        answer = problem(429, "rate_limited", "too many new guests from this address")
+        answer["Retry-After"] = str(max(1, math.ceil(min(wait, 3600))))
+        return answer
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
