@@ -105,9 +105,7 @@ async def test_move_commits_do_not_wait_behind_a_slow_http_view(monkeypatch):
     path = f"/api/matches/{match_id}"
     views = [HttpCommunicator(application, "GET", path, headers=host) for _ in range(2)]
     answers = [asyncio.ensure_future(view.get_response(timeout=10)) for view in views]
-    async with asyncio.timeout(5):
-        while not slow_started.is_set():
-            await asyncio.sleep(0.01)
+    assert await asyncio.to_thread(slow_started.wait, 5)
     began = time.monotonic()
     await x.send({"type": "move", "move": {"cell": 4}, "id": 7})
     assert (await x.until("ack", timeout=5))["id"] == 7
@@ -121,7 +119,7 @@ async def test_move_commits_do_not_wait_behind_a_slow_http_view(monkeypatch):
 async def test_move_commits_do_not_wait_behind_other_sync_database_work(monkeypatch):
     """Sockets' identity lookups (and anything else on ``database_sync_to_async``) share
     one thread; a slow one there does not hold up the match runtime's commits."""
-    match_id, (x, _) = await started_match()
+    _, (x, _) = await started_match()
     from players import persistence
 
     slow_started = threading.Event()
@@ -136,9 +134,7 @@ async def test_move_commits_do_not_wait_behind_other_sync_database_work(monkeypa
     persistence._known.clear()
     _, token = await database_sync_to_async(guest)("cy")
     joining = asyncio.ensure_future(lobby_client(token))  # its lookup holds the thread
-    async with asyncio.timeout(5):
-        while not slow_started.is_set():
-            await asyncio.sleep(0.01)
+    assert await asyncio.to_thread(slow_started.wait, 5)
     began = time.monotonic()
     await x.send({"type": "move", "move": {"cell": 4}, "id": 8})
     assert (await x.until("ack", timeout=5))["id"] == 8
@@ -146,3 +142,23 @@ async def test_move_commits_do_not_wait_behind_other_sync_database_work(monkeypa
     assert waited < 1.0, f"the move's ack waited {waited:.2f} s behind the shared thread"
     assert not joining.done(), "the slow lookup finished first: the test proved nothing"
     await (await joining).close()
+
+
+async def test_a_finished_replay_is_rebuilt_once(monkeypatch):
+    """Clients looping on a replay cost a query each, not a rerun of the whole game."""
+    match_id, (x, o) = await started_match()
+    for n, cell in enumerate([0, 3, 1, 4, 2]):
+        await (x, o)[n % 2].send({"type": "move", "move": {"cell": cell}})
+        await x.until("match.update")
+    await x.until("match.over")
+    runs = []
+    rebuild = api.replay_states
+    monkeypatch.setattr(api, "replay_states", lambda match: runs.append(1) or rebuild(match))
+    http = HttpClient()
+    answers = [await database_sync_to_async(http.get)(f"/api/matches/{match_id}/replay")]
+    answers.append(await database_sync_to_async(http.get)(f"/api/matches/{match_id}/replay"))
+    assert [a.status_code for a in answers] == [200, 200] and len(runs) == 1
+    first, second = (a.json() for a in answers)
+    assert first == second and len(first["frames"]) == 6
+    assert first["frames"][5]["state"]["board"][:3] == ["X", "X", "X"]
+    assert first["match"]["id"] == match_id and first["match"]["reason"] == "win"

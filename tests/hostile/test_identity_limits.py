@@ -64,7 +64,8 @@ def test_the_key_is_made_once_kept_private_and_survives_restarts(tmp_path):
 
 
 def test_many_processes_refuse_to_start_without_a_shared_key(tmp_path):
-    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/0", "GAMESERVER_DATA_DIR": str(tmp_path)}
+    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    env["GAMESERVER_DATA_DIR"] = str(tmp_path)
     env.pop("SECRET_KEY", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     done = subprocess.run(
