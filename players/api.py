@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from gameserver import addresses, limits
 from gameserver.http import problem
-from gameserver.identity import mint_token
+from gameserver.identity import mint_token, read_token
 
 from .models import Player
 
@@ -45,4 +45,31 @@ def guest(request: HttpRequest) -> JsonResponse:
             "token": mint_token(player.id, player.name),
         },
         status=201,
+    )
+
+
+@csrf_exempt
+@require_POST
+def refresh(request: HttpRequest) -> JsonResponse:
+    """``POST /api/token {"token"}`` -> 200 with the player and a fresh token (extension).
+
+    A client whose token nears its end (sockets close with 4401 when it expires) trades
+    it, while it is still valid, for a new one of the same player; 403 otherwise.
+    """
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return problem(400, "bad_message", "the body must be JSON")
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str):
+        return problem(400, "invalid", "'token' must be a string")
+    identity = read_token(token)
+    player = Player.objects.filter(pk=identity.id).first() if identity else None
+    if player is None:
+        return problem(403, "unauthorized", "the token is bad, expired or of no player")
+    return JsonResponse(
+        {
+            "player": {"id": player.id, "name": player.name},
+            "token": mint_token(player.id, player.name),
+        }
     )

@@ -162,3 +162,18 @@ async def test_a_finished_replay_is_rebuilt_once(monkeypatch):
     assert first == second and len(first["frames"]) == 6
     assert first["frames"][5]["state"]["board"][:3] == ["X", "X", "X"]
     assert first["match"]["id"] == match_id and first["match"]["reason"] == "win"
+
+
+def test_a_valid_token_is_traded_for_a_fresh_one(settings):
+    http = HttpClient()
+    made = http.post("/api/guest", {"name": "ann"}, content_type="application/json").json()
+
+    def trade(token):
+        return http.post("/api/token", {"token": token}, content_type="application/json")
+
+    fresh = trade(made["token"])
+    assert fresh.status_code == 200 and fresh.json()["player"] == made["player"]
+    assert trade(made["token"][:-3] + "abc").status_code == 403
+    assert http.post("/api/token", "{", content_type="application/json").status_code == 400
+    settings.GAMESERVER_TOKEN_MAX_AGE = -1  # every token is now expired: too late to trade
+    assert trade(fresh.json()["token"]).status_code == 403

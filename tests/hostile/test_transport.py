@@ -63,10 +63,9 @@ def upgrade(server: Server, path: str) -> tuple[socket.socket, bytes]:
     """A raw socket past the WebSocket handshake; returns it and what followed the 101."""
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
     key = base64.b64encode(os.urandom(16))
-    sock.sendall(
-        b"GET " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-        b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + b"\r\n\r\n"
-    )
+    head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+    head += "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+    sock.sendall(head.encode() + b"Sec-WebSocket-Key: " + key + b"\r\n\r\n")
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
