@@ -34,16 +34,12 @@ def limits() -> tuple[int, float, bool]:
     )
 
 
-def run_uvicorn(host: str, port: int) -> None:
-    import uvicorn
+def timed_httptools(timeout: float) -> type:
+    """uvicorn's httptools protocol, dropping a connection that has sent no whole request
+    within ``timeout`` seconds (uvicorn times only idle keep-alive connections)."""
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-    max_bytes, timeout, compression = limits()
-
-    class TimedHttpToolsProtocol(HttpToolsProtocol):
-        """httptools that drops a connection with no whole request within the timeout
-        (uvicorn itself only times idle keep-alive connections, after a response)."""
-
+    class TimedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc]
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self.loop.call_later(timeout, self.handshake_expired)
@@ -53,12 +49,19 @@ def run_uvicorn(host: str, port: int) -> None:
             if not upgraded and self.cycle is None and not self.transport.is_closing():
                 self.transport.close()
 
+    return TimedHttpToolsProtocol
+
+
+def run_uvicorn(host: str, port: int) -> None:
+    import uvicorn
+
+    max_bytes, timeout, compression = limits()
     uvicorn.run(
         APP,
         host=host,
         port=port,
         loop="uvloop",
-        http=TimedHttpToolsProtocol,
+        http=timed_httptools(timeout),
         ws="websockets-sansio",
         ws_max_size=max_bytes,
         ws_per_message_deflate=compression,
@@ -69,18 +72,18 @@ def run_uvicorn(host: str, port: int) -> None:
     )
 
 
-def run_daphne(host: str, port: int) -> None:
+def accept_deflate(offers: list[Any]) -> Any:
+    """Autobahn's answer to permessage-deflate offers: accept the first one."""
     from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
-    from daphne import server
-    from daphne.cli import CommandLineInterface
+
+    deflate = [o for o in offers if isinstance(o, PerMessageDeflateOffer)]
+    return PerMessageDeflateOfferAccept(deflate[0]) if deflate else None
+
+
+def daphne_factories(timeout: float, compression: bool) -> tuple[type, type]:
+    """daphne's WebSocket and HTTP factories with the limits the command line lacks."""
     from daphne.http_protocol import HTTPFactory
     from daphne.ws_protocol import WebSocketFactory
-
-    max_bytes, timeout, compression = limits()
-
-    def accept_deflate(offers: list[Any]) -> Any:
-        deflate = [o for o in offers if isinstance(o, PerMessageDeflateOffer)]
-        return PerMessageDeflateOfferAccept(deflate[0]) if deflate else None
 
     class ClosingWebSocketFactory(WebSocketFactory):  # type: ignore[misc]
         """Autobahn answers a message over the limit with close 1009 instead of
@@ -98,8 +101,15 @@ def run_daphne(host: str, port: int) -> None:
             super().__init__(*args, **kwargs)
             self.timeOut = timeout
 
-    server.WebSocketFactory = ClosingWebSocketFactory
-    server.HTTPFactory = TimedHTTPFactory
+    return ClosingWebSocketFactory, TimedHTTPFactory
+
+
+def run_daphne(host: str, port: int) -> None:
+    from daphne import server
+    from daphne.cli import CommandLineInterface
+
+    max_bytes, timeout, compression = limits()
+    server.WebSocketFactory, server.HTTPFactory = daphne_factories(timeout, compression)
     size, wait = str(max_bytes), str(max(1, int(timeout)))
     CommandLineInterface().run(
         ["-b", host, "-p", str(port), "--websocket-max-message-size", size,
