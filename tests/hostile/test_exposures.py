@@ -15,7 +15,7 @@ from django.test import Client as HttpClient
 from gameserver import protocol
 from match import api
 from tests.helpers import Client, guest, lobby_client
-from tests.hostile.test_identity_limits import started_match
+from tests.hostile.matches import started_match
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

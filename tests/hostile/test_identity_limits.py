@@ -20,6 +20,7 @@ from gameserver.secret import MissingSecretKey, secret_key
 from players import persistence
 from players.models import Player
 from tests.helpers import Client, guest, lobby_client, match_client
+from tests.hostile.matches import started_match
 from tests.live import ROOT
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -123,20 +124,6 @@ async def test_a_player_holds_at_most_the_allowed_sockets(settings):
     for client in [again, *held[1:]]:
         await client.close()
     assert pid not in limits.sockets_of
-
-
-async def started_match() -> tuple[str, list[Client]]:
-    """A tic-tac-toe match of two fresh guests, both seats connected."""
-    tokens = [(await database_sync_to_async(guest)(n))[1] for n in ("ann", "bob")]
-    lobbies = [await lobby_client(t) for t in tokens]
-    for lobby in lobbies:
-        await lobby.send({"type": "queue.join", "game": "tictactoe"})
-        await lobby.expect("queue.joined")
-    match_id = (await lobbies[0].expect("match.found"))["match_id"]
-    seats = [await match_client(match_id, t) for t in tokens]
-    for seat in seats:
-        await seat.until("match.started")
-    return match_id, seats
 
 
 async def test_a_match_takes_at_most_the_allowed_spectators(settings):
