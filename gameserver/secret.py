@@ -33,7 +33,13 @@ def secret_key(configured: str, data_dir: Path, redis_url: str) -> str:
             "REDIS_URL is set (many processes), so SECRET_KEY must be set too: every "
             "process must sign tokens with the same key"
         )
-    return stored_key(data_dir)
+    try:
+        return stored_key(data_dir)
+    except OSError as exc:
+        raise MissingSecretKey(
+            f"no SECRET_KEY, and none can be kept in {data_dir} ({exc}): set SECRET_KEY, "
+            "or GAMESERVER_DATA_DIR to a directory this process may write"
+        ) from exc
 
 
 def stored_key(data_dir: Path) -> str:
@@ -41,7 +47,7 @@ def stored_key(data_dir: Path) -> str:
     path = data_dir / KEY_FILE
     with contextlib.suppress(FileNotFoundError):
         return read_key(path)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     draft = data_dir / f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:

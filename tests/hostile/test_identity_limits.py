@@ -60,8 +60,14 @@ def test_the_key_is_made_once_kept_private_and_survives_restarts(tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
     assert secret_key("", tmp_path, "") == key  # the next start reads it back
     assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key"]  # no drafts left
+    assert (tmp_path / "new").exists() is False
+    secret_key("", tmp_path / "new", "")
+    assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
     with pytest.raises(MissingSecretKey):
         secret_key("", tmp_path / "other", "redis://127.0.0.1:6379/0")
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(MissingSecretKey, match="GAMESERVER_DATA_DIR"):
+        secret_key("", tmp_path / "a-file" / "data", "")  # no directory can be made there
 
 
 def test_many_processes_refuse_to_start_without_a_shared_key(tmp_path):
