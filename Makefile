@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate clean cluster bench bench-layers
+.PHONY: run serve test lint format migrate clean cluster bench bench-layers
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 migrate: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input
 
+# daphne, with the same transport limits as `make serve`; no configuration needed.
 run: migrate
-	$(BIN)/daphne -b $(HOST) -p $(PORT) gameserver.asgi:application
+	$(BIN)/python -m gameserver.serve --server daphne --host $(HOST) --port $(PORT)
+
+# The production server, one process: uvicorn (httptools, uvloop) with the transport
+# limits; HOST and PORT from the environment (docs/deploy.md, docs/performance.md).
+serve: migrate
+	$(BIN)/python -m gameserver.serve --host $(HOST) --port $(PORT)
 
 # The browser client's MessagePack library (needs npm; `make run` works without it).
 client_demo/node_modules/.package-lock.json: client_demo/package.json client_demo/package-lock.json

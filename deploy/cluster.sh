@@ -11,6 +11,15 @@ export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gameserve
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 RUNDIR=${RUNDIR:-$PWD/var/cluster}
 BIN=.venv/bin
+# Every process signs with one key: made once for this run folder unless SECRET_KEY is set.
+mkdir -p "$RUNDIR"
+if [ -z "${SECRET_KEY:-}" ]; then
+  [ -s "$RUNDIR/secret_key" ] || (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(50))' >"$RUNDIR/secret_key")
+  SECRET_KEY=$(cat "$RUNDIR/secret_key")
+fi
+export SECRET_KEY
+# nginx on this machine is the proxy whose X-Forwarded-For names the client.
+export GAMESERVER_TRUSTED_PROXIES=${GAMESERVER_TRUSTED_PROXIES:-127.0.0.1,::1}
 
 command -v nginx >/dev/null || { echo "nginx is not installed (Debian: apt-get install nginx-light)"; exit 1; }
 redis-cli -u "$REDIS_URL" ping >/dev/null || { echo "Redis does not answer at $REDIS_URL"; exit 1; }
@@ -31,12 +40,9 @@ trap stop EXIT INT TERM
 upstreams=""
 for i in $(seq 0 $((PROCESSES - 1))); do
   port=$((FIRST + i))
-  if [ "${SERVER:-daphne}" = uvicorn ]; then
-    $BIN/uvicorn --loop uvloop --log-level warning --host 127.0.0.1 --port "$port" \
-      gameserver.asgi:application >"$RUNDIR/server-$port.log" 2>&1 &
-  else
-    $BIN/daphne -b 127.0.0.1 -p "$port" gameserver.asgi:application >"$RUNDIR/server-$port.log" 2>&1 &
-  fi
+  # make serve's command: the production server with the transport limits.
+  $BIN/python -m gameserver.serve --server "${SERVER:-uvicorn}" --host 127.0.0.1 --port "$port" \
+    >"$RUNDIR/server-$port.log" 2>&1 &
   pids+=($!)
   upstreams+="        server 127.0.0.1:$port max_fails=1 fail_timeout=2s;"$'\n'
 done

@@ -35,6 +35,8 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_RATE_LIMITED = 4429
 CLOSE_HOST_MOVED = 4503  # extension: the match moved to another process; reconnect
 CLOSE_SERVER_ERROR = 4500  # extension: the server could not record the result
+CLOSE_TOO_MANY_SOCKETS = 4409  # extension: the player holds as many sockets as allowed
+CLOSE_SPECTATORS_FULL = 4413  # extension: the match has as many spectators as allowed
 
 # Match statuses.
 WAITING = "waiting"

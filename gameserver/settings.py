@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from gameserver.secret import secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -27,7 +29,6 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-set-SECRET_KEY-in-production")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -178,3 +179,19 @@ GAMESERVER_CROSS_PROCESS = env_bool("GAMESERVER_CROSS_PROCESS", bool(REDIS_URL))
 GAMESERVER_HOST_TTL = env_float("GAMESERVER_HOST_TTL", 5)
 GAMESERVER_REAP_INTERVAL = env_float("GAMESERVER_REAP_INTERVAL", 5)
 GAMESERVER_PAGE_SIZE = int(env_float("GAMESERVER_PAGE_SIZE", 20))
+
+# Hostile clients: the key, the addresses, and the limits per player, address and match.
+# Without SECRET_KEY one process makes its own key once and keeps it in the data
+# directory; many processes (REDIS_URL) must share one, so then it is required.
+GAMESERVER_DATA_DIR = Path(os.environ.get("GAMESERVER_DATA_DIR") or BASE_DIR / "var")
+SECRET_KEY = secret_key(os.environ.get("SECRET_KEY", ""), GAMESERVER_DATA_DIR, REDIS_URL)
+GAMESERVER_TRUSTED_PROXIES = env_list("GAMESERVER_TRUSTED_PROXIES", "")
+GAMESERVER_UNLIMITED_ADDRESSES = env_list("GAMESERVER_UNLIMITED_ADDRESSES", "")
+GAMESERVER_METRICS_ADDRESSES = env_list("GAMESERVER_METRICS_ADDRESSES", "127.0.0.1,::1")
+GAMESERVER_METRICS_TOKEN = os.environ.get("GAMESERVER_METRICS_TOKEN", "")
+GAMESERVER_MAX_SOCKETS_PER_PLAYER = int(env_float("GAMESERVER_MAX_SOCKETS_PER_PLAYER", 8))
+GAMESERVER_MAX_SPECTATORS = int(env_float("GAMESERVER_MAX_SPECTATORS", 100))
+GAMESERVER_GUESTS_PER_MINUTE = env_float("GAMESERVER_GUESTS_PER_MINUTE", 30)
+GAMESERVER_HANDSHAKE_TIMEOUT = env_float("GAMESERVER_HANDSHAKE_TIMEOUT", 10)
+GAMESERVER_PLAYER_CACHE_TTL = env_float("GAMESERVER_PLAYER_CACHE_TTL", 30)
+GAMESERVER_WS_COMPRESSION = env_bool("GAMESERVER_WS_COMPRESSION", False)

@@ -18,8 +18,8 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import codec, delivery, metrics, protocol
-from .identity import Identity, origin_allowed, resolve
+from . import codec, delivery, limits, metrics, protocol
+from .identity import Identity
 from .protocol import ClientError
 from .ratelimit import TokenBucket
 
@@ -66,9 +66,10 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
-        """Refuse (HTTP 403) a socket from a foreign origin, without identity or encoding."""
+        """Refuse (HTTP 403) a socket from a foreign host or origin, without identity or
+        encoding; close (4409) one over its player's socket limit (gameserver.limits)."""
         chosen = choose_encoding(self.scope.get("subprotocols") or [])
-        identity = await resolve(self.scope) if origin_allowed(self.scope) else None
+        identity = await limits.identify(self.scope)  # host, origin, identity in time
         if identity is None or chosen is None:
             await self.close()
             return
@@ -78,6 +79,10 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
         self.counted_in = metrics.messages_in.labels(self.kind)
         self.counted_out = metrics.messages_out.labels(self.kind)
         await self.accept(subprotocol)
+        refusal = limits.admit(self)  # sockets per player; the token's expiry
+        if refusal is not None:
+            await self.close(refusal)
+            return
         self.is_open = True
         metrics.open_sockets.labels(self.kind).inc()
         delivery.register(self)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
@@ -14,6 +15,7 @@ from gameserver.http import problem
 
 from .models import Match
 from .registry import get_game
+from .replaycache import replays
 from .runtime.replay import replay
 
 
@@ -79,10 +81,19 @@ def replay_states(match: Match) -> list[Any]:
 
 
 @require_GET
-def match_replay(request: HttpRequest, match_id: str) -> JsonResponse:
-    """``GET /api/matches/<id>/replay`` (extension): the state after each step."""
+def match_replay(request: HttpRequest, match_id: str) -> HttpResponse:
+    """``GET /api/matches/<id>/replay`` (extension): the state after each step.
+
+    A finished match's frames never change: they are rebuilt once and kept encoded
+    (``replays``), so clients looping on a replay cost a query, not a rerun of the game.
+    """
     match = get_object_or_404(Match.objects.prefetch_related("seats__player"), id=match_id)
     if match.status != Match.Status.OVER:
         return problem(409, "not_over", "a match replays once it is over")
-    frames = [{"step": i, "state": s} for i, s in enumerate(replay_states(match))]
-    return JsonResponse({"match": match_summary(match), "frames": frames})
+    frames = replays.get(match.id)
+    if frames is None:
+        states = replay_states(match)
+        frames = orjson.dumps([{"step": i, "state": s} for i, s in enumerate(states)])
+        replays.put(match.id, frames)
+    body = b'{"match":' + orjson.dumps(match_summary(match)) + b',"frames":' + frames + b"}"
+    return HttpResponse(body, content_type="application/json")

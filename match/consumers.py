@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
-from gameserver import protocol
+from gameserver import limits, protocol
 from gameserver.protocol import ClientError
 from gameserver.sockets import ProtocolConsumer
 
@@ -46,8 +46,12 @@ class MatchConsumer(ProtocolConsumer):
         if found is None:
             await self.close(protocol.CLOSE_NOT_FOUND)
         elif isinstance(found, MatchHost | RemoteHost):
+            seat = found.seat_of(self.identity.id)
+            if seat is None and not limits.admit_spectator(self.scope, match_id):
+                await self.close(protocol.CLOSE_SPECTATORS_FULL)
+                return
             self.host = found
-            self.seat = found.seat_of(self.identity.id)
+            self.seat = seat
             await found.join(self)
             if isinstance(found, RemoteHost):
                 self.watchdog = asyncio.get_running_loop().create_task(self.watch(found))

@@ -1,7 +1,8 @@
 """The only code that touches the ORM for the async side: small functions, one job each.
 
 Each sync function runs inside ``transaction.atomic``; the ``a``-prefixed names are the
-same functions wrapped once with ``database_sync_to_async`` for the consumers and hosts.
+same functions wrapped once with ``database_sync_to_async`` for the consumers and hosts,
+here the runtime's own (``gameserver.dbthread``): never behind an HTTP view.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from channels.db import database_sync_to_async
 from django.db import connection, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
+
+from gameserver.dbthread import runtime_sync_to_async as database_sync_to_async
 
 from .games import Outcome
 from .models import Match, Move, Seat

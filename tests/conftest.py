@@ -43,5 +43,8 @@ def close_thread_connections(django_db_setup, django_db_blocker):
     from asgiref.sync import SyncToAsync
     from django.db import connections
 
+    from gameserver import dbthread
+
     with django_db_blocker.unblock():
         SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+        dbthread.close_connections()  # the match runtime's own thread

@@ -1,4 +1,4 @@
-"""Real server processes for the tests that need them: daphne on free ports."""
+"""Real server processes for the tests that need them: daphne (or ``make serve``) on free ports."""
 
 from __future__ import annotations
 
@@ -75,9 +75,33 @@ def start(env: dict[str, str], tmp: Path, port: int | None = None) -> Server:
     return server
 
 
+def start_serve(env: dict[str, str], tmp: Path, server: str = "uvicorn") -> Server:
+    """``make serve``'s command (``--server daphne``: the same limits on daphne)."""
+    port = free_port()
+    log_path = tmp / f"serve-{server}-{port}.log"
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gameserver.serve", "--server", server, "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    started = Server(proc, f"http://127.0.0.1:{port}", env, port, log_path)
+    try:
+        wait_healthy(started.url, proc)
+    except RuntimeError:
+        started.stop()
+        raise RuntimeError(log_path.read_text()[-3000:]) from None
+    return started
+
+
 def server_env(env_extra: dict[str, str], tmp: Path) -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}", **env_extra}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.setdefault("GAMESERVER_DATA_DIR", str(tmp))  # its own key file, not the worktree's
+    # The tests' clients all come from loopback: past the per-address limits unless a
+    # test asks for them (tests/hostile).
+    env.setdefault("GAMESERVER_UNLIMITED_ADDRESSES", "127.0.0.1,::1")
+    if env.get("REDIS_URL") and not env.get("SECRET_KEY"):
+        env["SECRET_KEY"] = secrets.token_urlsafe(50)  # many processes share one key
     return env
 
 

@@ -41,6 +41,7 @@ def test_tokens_round_trip_and_reject_other_payloads():
 
 
 async def test_origin_rules(settings):
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "game.example"]
     _, token = await database_sync_to_async(guest)("ann")
     path = f"/ws/lobby/?token={token}"
     site = [(b"host", b"game.example:8000")]

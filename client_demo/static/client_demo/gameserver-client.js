@@ -36,10 +36,12 @@ export const SUBPROTOCOLS = { json: "gameserver.v1.json", msgpack: "gameserver.v
  * of them: the server closes a match's sockets with 1000 only after `match.over`,
  * which marks the socket final by itself.
  */
-const FINAL_CLOSE_CODES = new Set([1008, 1009, 4401, 4404, 4429]);
+const FINAL_CLOSE_CODES = new Set([1008, 1009, 4401, 4404, 4409, 4413, 4429]);
 const CLOSE_ERRORS = {
   4401: ["unauthorized", "the server refused the identity (bad or expired token)"],
   4404: ["not_found", "no such match"],
+  4409: ["too_many_sockets", "this player already holds as many sockets as allowed"],
+  4413: ["spectators_full", "the match already has as many spectators as allowed"],
   4429: ["rate_limited", "the socket sent too fast and was closed"],
   1009: ["too_large", "a frame was over the size limit"],
 };
