@@ -178,3 +178,7 @@ GAMESERVER_CROSS_PROCESS = env_bool("GAMESERVER_CROSS_PROCESS", bool(REDIS_URL))
 GAMESERVER_HOST_TTL = env_float("GAMESERVER_HOST_TTL", 5)
 GAMESERVER_REAP_INTERVAL = env_float("GAMESERVER_REAP_INTERVAL", 5)
 GAMESERVER_PAGE_SIZE = int(env_float("GAMESERVER_PAGE_SIZE", 20))
+
+# Slow and flooding clients: when a flood is closed.
+# More than GAMESERVER_RATE_STRIKES refusals within this many seconds close with 4429.
+GAMESERVER_RATE_WINDOW = env_float("GAMESERVER_RATE_WINDOW", 5)

@@ -21,7 +21,7 @@ from django.conf import settings
 from . import codec, delivery, metrics, protocol
 from .identity import Identity, origin_allowed, resolve
 from .protocol import ClientError
-from .ratelimit import TokenBucket
+from .ratelimit import CLOSE, WARN, TokenBucket
 
 log = logging.getLogger("gameserver.sockets")
 
@@ -74,7 +74,12 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
             return
         self.identity = identity
         self.encoding, subprotocol = chosen
-        self.bucket = TokenBucket(settings.GAMESERVER_RATE, settings.GAMESERVER_RATE_BURST)
+        self.bucket = TokenBucket(
+            settings.GAMESERVER_RATE,
+            settings.GAMESERVER_RATE_BURST,
+            settings.GAMESERVER_RATE_STRIKES,
+            settings.GAMESERVER_RATE_WINDOW,
+        )
         self.counted_in = metrics.messages_in.labels(self.kind)
         self.counted_out = metrics.messages_out.labels(self.kind)
         await self.accept(subprotocol)
@@ -112,10 +117,8 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
         self.counted_in.inc()
         try:
             if not self.bucket.allow():
-                if self.bucket.strikes > settings.GAMESERVER_RATE_STRIKES:
-                    await self.close(protocol.CLOSE_RATE_LIMITED)
-                    return
-                raise ClientError(protocol.RATE_LIMITED, "slow down")
+                await self.refuse()
+                return
             request = self.decode_frame(message.get("text"), message.get("bytes"))
             kind = protocol.check_envelope(request)
             rid = protocol.request_id(request)
@@ -128,6 +131,16 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
         except Exception:
             log.exception("%s of player %s failed on a frame", self.kind, self.identity.id)
             await self.send_message(protocol.error(protocol.INTERNAL, "server error", rid))
+
+    async def refuse(self) -> None:
+        """A message over the rate: dropped, with at most one error frame a second; a
+        socket that keeps on is closed with 4429.
+        """
+        verdict = self.bucket.refuse()
+        if verdict == CLOSE:
+            await self.close(protocol.CLOSE_RATE_LIMITED)
+        elif verdict == WARN:
+            await self.send_message(protocol.error(protocol.RATE_LIMITED, "slow down"))
 
     def decode_frame(self, text: str | None, data: bytes | None) -> Any:
         """The decoded frame, or ClientError(too_large / bad_message)."""
