@@ -179,6 +179,11 @@ GAMESERVER_HOST_TTL = env_float("GAMESERVER_HOST_TTL", 5)
 GAMESERVER_REAP_INTERVAL = env_float("GAMESERVER_REAP_INTERVAL", 5)
 GAMESERVER_PAGE_SIZE = int(env_float("GAMESERVER_PAGE_SIZE", 20))
 
-# Slow and flooding clients: when a flood is closed.
+# Slow and flooding clients: each socket's outgoing queue, and when a flood is closed.
+# A socket more than GAMESERVER_SEND_QUEUE frames or GAMESERVER_SEND_QUEUE_BYTES behind,
+# or whose frames have not moved for GAMESERVER_SEND_TIMEOUT seconds, is closed (4408).
+GAMESERVER_SEND_QUEUE = int(env_float("GAMESERVER_SEND_QUEUE", 256))
+GAMESERVER_SEND_QUEUE_BYTES = int(env_float("GAMESERVER_SEND_QUEUE_BYTES", 1024 * 1024))
+GAMESERVER_SEND_TIMEOUT = env_float("GAMESERVER_SEND_TIMEOUT", 5)
 # More than GAMESERVER_RATE_STRIKES refusals within this many seconds close with 4429.
 GAMESERVER_RATE_WINDOW = env_float("GAMESERVER_RATE_WINDOW", 5)

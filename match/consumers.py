@@ -114,11 +114,11 @@ class MatchConsumer(ProtocolConsumer):
             self.last_seq = seq
         if kind == "match.update" and self.last_seq is None:
             return  # waiting for the state we asked for
-        if self.is_open:
-            if event.get("bytes") is not None:
-                await self.base_send({"type": "websocket.send", "bytes": event["bytes"]})
-            else:
-                await self.base_send({"type": "websocket.send", "text": event["text"]})
+        latest = kind == "match.update" and event.get("latest", False)
+        if event.get("bytes") is not None:
+            self.send_event({"type": "websocket.send", "bytes": event["bytes"]}, latest)
+        else:
+            self.send_event({"type": "websocket.send", "text": event["text"]}, latest)
 
     async def match_close(self, event: dict[str, Any]) -> None:
         """The remote host closes this socket (match over, or it no longer hosts it)."""
