@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sys
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from types import CoroutineType
@@ -43,6 +44,16 @@ def server_paused(send: Send) -> Callable[[], bool] | None:
     if transport is None or not hasattr(transport, "producerPaused"):
         return None
     return lambda: bool(transport.producerPaused)
+
+
+def client_gone(exc: BaseException) -> bool:
+    """Whether a server's ``send`` failed because the client is gone: an OSError (uvicorn's
+    ClientDisconnected), or autobahn's Disconnected (daphne, once a close is under way).
+    """
+    if isinstance(exc, OSError):
+        return True
+    disconnected = getattr(sys.modules.get("autobahn.exception"), "Disconnected", None)
+    return disconnected is not None and isinstance(exc, disconnected)
 
 
 class Resumed:
@@ -149,8 +160,10 @@ class Outbox:
                 waiting = Resumed(sending, sending.send(None))
             except StopIteration:
                 return  # sent: the usual case
-            except OSError:  # the client is gone (uvicorn: ClientDisconnected)
-                self.closing = True
+            except Exception as exc:
+                if not client_gone(exc):
+                    raise
+                self.closing = True  # its disconnect follows
                 return
         final = event["type"] == "websocket.close"
         self.writer = asyncio.get_running_loop().create_task(self.drain(waiting, final))
@@ -169,11 +182,10 @@ class Outbox:
                     await self.send(event)  # out as soon as the client reads, if ever
                     return
                 await self.within(self.when_writable(event))
-        except OSError:
-            self.closing = True  # the client is gone; its disconnect follows
-        except Exception:
-            log.exception("sending to a socket failed: it gets nothing more")
-            self.gone()
+        except Exception as exc:
+            if not client_gone(exc):
+                log.exception("sending to a socket failed: it gets nothing more")
+            self.gone()  # the client is gone: its disconnect follows
         finally:
             self.writer = None
 

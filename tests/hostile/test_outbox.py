@@ -194,3 +194,17 @@ async def test_the_paused_flag_is_found_behind_the_session_middleware(settings):
     assert server.sent == []
     server.transport.producerPaused = False
     await settled(lambda: server.sent == [text(1)])
+
+
+async def test_a_send_to_a_client_that_is_going_ends_the_outbox_quietly(caplog):
+    from autobahn.exception import Disconnected
+
+    async def closing(event: dict) -> None:  # daphne, once the client's close arrived
+        raise Disconnected("Attempt to send on a closed protocol")
+
+    box, slow = outbox(closing)
+    box.put(text(1))
+    box.put(text(2))
+    box.close(1000)
+    assert box.closing and box.writer is None and not slow
+    assert "Traceback" not in caplog.text
