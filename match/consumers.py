@@ -56,8 +56,9 @@ class MatchConsumer(ProtocolConsumer):
             await self.close(protocol.CLOSE_NORMAL)
 
     async def closed(self, code: int) -> None:
-        if getattr(self, "watchdog", None) is not None:
-            self.watchdog.cancel()
+        watchdog = getattr(self, "watchdog", None)
+        if watchdog is not None and watchdog is not asyncio.current_task():
+            watchdog.cancel()  # (the watchdog itself may be what closes the socket)
         if self.host is not None:
             await self.host.leave(self)
 

@@ -6,6 +6,8 @@ a disconnected seat, leaves the ``open_sockets`` gauge, and is sent one close on
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async
 
@@ -104,3 +106,27 @@ async def test_a_consumer_that_fails_still_cleans_up(monkeypatch):
     with pytest.raises(RuntimeError):
         await client.comm.wait(1)
     assert gauge("lobby") == before
+
+
+async def test_a_match_socket_closed_by_its_own_watchdog_still_leaves_its_host():
+    """The watchdog (a remote host is gone: 4503) runs the cleanup itself, which must not
+    cancel the watchdog halfway through telling the host that the socket left.
+    """
+    from match.consumers import MatchConsumer
+
+    left = []
+
+    class Host:
+        async def leave(self, conn):
+            await asyncio.sleep(0)  # a channel-layer send, as RemoteHost.leave does
+            left.append(conn)
+
+    consumer = MatchConsumer()
+    consumer.host = Host()
+
+    async def watch():
+        await consumer.closed(4503)
+
+    consumer.watchdog = asyncio.get_running_loop().create_task(watch())
+    await consumer.watchdog
+    assert left == [consumer]
