@@ -21,6 +21,7 @@ open_sockets = Gauge("gs_open_sockets", "Open WebSockets.", ["kind"])
 messages_in = Counter("gs_messages_in", "Frames received from clients.", ["kind"])
 messages_out = Counter("gs_messages_out", "Frames sent to clients.", ["kind"])
 queue_length = Gauge("gs_queue_length", "Tickets waiting, by game.", ["game"])
+slow_sockets = Counter("gs_slow_sockets", "Sockets closed for not reading (4408).", ["kind"])
 
 
 def metrics_allowed(request: HttpRequest) -> bool:

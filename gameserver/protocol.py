@@ -33,6 +33,7 @@ CLOSE_TOO_BIG = 1009
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_NOT_FOUND = 4404
 CLOSE_RATE_LIMITED = 4429
+CLOSE_TOO_SLOW = 4408  # extension: the client did not read what it was sent fast enough
 CLOSE_HOST_MOVED = 4503  # extension: the match moved to another process; reconnect
 CLOSE_SERVER_ERROR = 4500  # extension: the server could not record the result
 CLOSE_TOO_MANY_SOCKETS = 4409  # extension: the player holds as many sockets as allowed

@@ -61,8 +61,9 @@ class MatchConsumer(ProtocolConsumer):
             await self.close(protocol.CLOSE_NORMAL)
 
     async def closed(self, code: int) -> None:
-        if getattr(self, "watchdog", None) is not None:
-            self.watchdog.cancel()
+        watchdog = getattr(self, "watchdog", None)
+        if watchdog is not None and watchdog is not asyncio.current_task():
+            watchdog.cancel()  # (the watchdog itself may be what closes the socket)
         if self.host is not None:
             await self.host.leave(self)
 
@@ -123,11 +124,11 @@ class MatchConsumer(ProtocolConsumer):
             self.last_seq = seq
         if kind == "match.update" and self.last_seq is None:
             return  # waiting for the state we asked for
-        if self.is_open:
-            if event.get("bytes") is not None:
-                await self.base_send({"type": "websocket.send", "bytes": event["bytes"]})
-            else:
-                await self.base_send({"type": "websocket.send", "text": event["text"]})
+        latest = kind == "match.update" and event.get("latest", False)
+        if event.get("bytes") is not None:
+            self.send_event({"type": "websocket.send", "bytes": event["bytes"]}, latest)
+        else:
+            self.send_event({"type": "websocket.send", "text": event["text"]}, latest)
 
     async def match_close(self, event: dict[str, Any]) -> None:
         """The remote host closes this socket (match over, or it no longer hosts it)."""

@@ -1,4 +1,5 @@
-"""Real server processes for the tests that need them: daphne (or ``make serve``) on free ports."""
+"""Real server processes for the tests that need them: daphne, uvicorn or ``make serve``
+on free ports."""
 
 from __future__ import annotations
 
@@ -15,6 +16,22 @@ from pathlib import Path
 from loadtest.probe import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
+SERVERS = ("daphne", "uvicorn")
+
+
+def command(kind: str, port: int) -> list[str]:
+    """The command line of a server process, with the flags a production recipe uses."""
+    if kind == "daphne":
+        return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                "gameserver.asgi:application"]  # fmt: skip
+    if kind == "uvicorn":
+        return [
+            sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "warning", "--no-access-log", "--lifespan", "off",
+            "--ws-max-size", "65536", "--ws-per-message-deflate", "false",
+            "gameserver.asgi:application",
+        ]  # fmt: skip
+    raise ValueError(f"no server called {kind!r}")
 
 
 def migrate(env: dict[str, str]) -> None:
@@ -26,13 +43,14 @@ def migrate(env: dict[str, str]) -> None:
 
 @dataclass
 class Server:
-    """One daphne process."""
+    """One server process (daphne unless ``kind`` says uvicorn)."""
 
     proc: subprocess.Popen
     url: str
     env: dict[str, str]
     port: int
     log_path: Path
+    kind: str = "daphne"
 
     @property
     def ws(self) -> str:
@@ -53,20 +71,18 @@ class Server:
 
     def restart(self) -> None:
         self.stop()
-        started = start(self.env, self.log_path.parent, self.port)
+        started = start(self.env, self.log_path.parent, self.port, self.kind)
         self.proc = started.proc
 
 
-def start(env: dict[str, str], tmp: Path, port: int | None = None) -> Server:
+def start(env: dict[str, str], tmp: Path, port: int | None = None, kind: str = "daphne") -> Server:
     port = port or free_port()
-    log_path = tmp / f"daphne-{port}.log"
+    log_path = tmp / f"{kind}-{port}.log"
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-             "gameserver.asgi:application"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    server = Server(proc, f"http://127.0.0.1:{port}", env, port, log_path)
+            command(kind, port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    server = Server(proc, f"http://127.0.0.1:{port}", env, port, log_path, kind)
     try:
         wait_healthy(server.url, proc)
     except RuntimeError:
@@ -108,11 +124,20 @@ def server_env(env_extra: dict[str, str], tmp: Path) -> dict[str, str]:
 @contextmanager
 def server(env_extra: dict[str, str], tmp: Path, port: int | None = None) -> Iterator[str]:
     """A migrated database and a daphne process serving it; yields its base URL."""
+    with serving("daphne", env_extra, tmp, port) as proc:
+        yield proc.url
+
+
+@contextmanager
+def serving(
+    kind: str, env_extra: dict[str, str], tmp: Path, port: int | None = None
+) -> Iterator[Server]:
+    """A migrated database and one ``kind`` (daphne or uvicorn) process serving it."""
     env = server_env(env_extra, tmp)
     migrate(env)
-    proc = start(env, tmp, port)
+    proc = start(env, tmp, port, kind)
     try:
-        yield proc.url
+        yield proc
     finally:
         proc.stop()
 
