@@ -68,6 +68,9 @@ class Game:
     tick_rate: ClassVar[int] = 0
     #: Default options; a match's options are these updated by the caller's.
     options: ClassVar[dict[str, Any]] = {}
+    #: True when ``view`` hides part of the state (a hand, a secret choice): the move log
+    #: of an unfinished match then reveals it, so the server shows it only once it is over.
+    hidden_information: ClassVar[bool] = False
 
     @classmethod
     def info(cls) -> GameInfo:
@@ -107,6 +110,11 @@ class Game:
     def view(self, state: State, seat: int | None) -> dict[str, Any]:
         """What ``seat`` (None: a spectator) may see of the state. Default: everything."""
         return state
+
+    def to_move(self, state: State) -> list[int]:
+        """Seats the game waits on for a move now (any order); the host runs their turn
+        timer (option ``turn_timeout_s``). Default: none, so no timer."""
+        return []
 
     def standing(self, state: State) -> list[int]:
         """Seats best first as the match stands now; used to rank a resign or forfeit."""
