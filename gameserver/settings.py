@@ -170,7 +170,7 @@ GAMESERVER_MAX_FRAME_BYTES = int(env_float("GAMESERVER_MAX_FRAME_BYTES", 64 * 10
 GAMESERVER_RATE = env_float("GAMESERVER_RATE", 40)
 GAMESERVER_RATE_BURST = env_float("GAMESERVER_RATE_BURST", 80)
 GAMESERVER_RATE_STRIKES = int(env_float("GAMESERVER_RATE_STRIKES", 20))
-GAMESERVER_JOIN_TIMEOUT = env_float("GAMESERVER_JOIN_TIMEOUT", 30)
+GAMESERVER_JOIN_TIMEOUT = env_float("GAMESERVER_JOIN_TIMEOUT", 15)
 GAMESERVER_RECONNECT_GRACE = env_float("GAMESERVER_RECONNECT_GRACE", 30)
 GAMESERVER_FILL_TIMEOUT = env_float("GAMESERVER_FILL_TIMEOUT", 5)
 # Sockets listen on the channel layer only when other processes may talk to them.
@@ -178,3 +178,8 @@ GAMESERVER_CROSS_PROCESS = env_bool("GAMESERVER_CROSS_PROCESS", bool(REDIS_URL))
 GAMESERVER_HOST_TTL = env_float("GAMESERVER_HOST_TTL", 5)
 GAMESERVER_REAP_INTERVAL = env_float("GAMESERVER_REAP_INTERVAL", 5)
 GAMESERVER_PAGE_SIZE = int(env_float("GAMESERVER_PAGE_SIZE", 20))
+
+# Griefing: a matched player who never connects. The join timeout above abandons the
+# match; the players who came go back to the queue at their place, and the no-show may
+# not queue again for this many seconds (error ``cooldown``). 0: no cooldown.
+GAMESERVER_NOSHOW_COOLDOWN = env_float("GAMESERVER_NOSHOW_COOLDOWN", 30)
