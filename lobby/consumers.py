@@ -84,6 +84,9 @@ class LobbyConsumer(ProtocolConsumer):
         ticket = Ticket.from_dict(event["ticket"])
         if not self.is_open or ticket.player.id != self.identity.id:
             return
+        if event.get("quiet"):  # a placer took this process for dead: the client never knew
+            await lobby.requeue(ticket)
+            return
         reply = {"type": "queue.joined", "game": ticket.game, "requeued": True}
         reply["match_id"] = event["match_id"]  # the match that was abandoned
         await lobby.requeue(ticket, lambda: self.send_message(reply))

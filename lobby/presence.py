@@ -58,6 +58,7 @@ class Presence:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                subscribed.clear()  # ready() waits until the process is visible again
                 log.warning("presence subscription lost (%s): subscribing again", exc)
                 await asyncio.sleep(1)
             finally:

@@ -119,10 +119,14 @@ class Lobby:
             gone = await self.matchmaker.settle(group)
             await self.matchmaker.give_back([t for t in group if t.player.id not in gone])
             return True  # the queue is intact: no second try before the next pass
-        dropped = await self.matchmaker.settle(group) | await self.unreachable(group)
-        if dropped:
+        gone = await self.matchmaker.settle(group)
+        unreachable = await self.unreachable(group)
+        if gone or unreachable:
             await persistence.adiscard_match(record.id)
-            await self.matchmaker.give_back([t for t in group if t.player.id not in dropped])
+            await self.matchmaker.give_back(
+                [t for t in group if t.player.id not in gone | unreachable]
+            )
+            await self.reclaim([t for t in group if t.player.id in unreachable - gone])
             return False
         ttl = settings.GAMESERVER_JOIN_TIMEOUT + 60
         await self.matchmaker.remember(record.id, group, ttl)
@@ -149,6 +153,15 @@ class Lobby:
             lost |= {t.player.id for t in group if t.proc in dead}
         return lost
 
+    async def reclaim(self, tickets: list[Ticket]) -> None:
+        """Tell the sockets of dropped tickets on other processes that their ticket is
+        gone: a process taken for dead that was not (it lost Redis for a moment) puts
+        the ticket back quietly; a dead one never hears it."""
+        for ticket in tickets:
+            if ticket.proc != self.matchmaker.token:
+                event = {"type": "lobby.requeue", "ticket": ticket.as_dict(), "quiet": True}
+                await deliver(ticket.channel, event)
+
     async def no_show(self, match_id: str, present: list[str], missing: list[str]) -> None:
         """The join timeout abandoned a match: who came goes back to the queue at their
         place (through their lobby socket, if it is still open); who did not cools down."""
@@ -160,12 +173,16 @@ class Lobby:
                 event = {"type": "lobby.requeue", "match_id": match_id, "ticket": ticket.as_dict()}
                 await deliver(ticket.channel, event)
 
-    async def requeue(self, ticket: Ticket, queued: Callable[[], Awaitable[None]]) -> None:
+    async def requeue(
+        self, ticket: Ticket, queued: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
         """Put a ticket back at its place (then await ``queued``), unless the player holds
         another ticket by now; then run a pass."""
+        await self.matchmaker.ready()  # others must see this process before they pop it
         if ticket.player.id not in await self.matchmaker.give_back([ticket]):
             return
-        await queued()
+        if queued is not None:
+            await queued()
         self.ensure_timer()
         game = get_game(ticket.game)
         if game is not None:

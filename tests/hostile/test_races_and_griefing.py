@@ -111,7 +111,7 @@ async def test_when_nobody_moves_a_timeout_counts_for_nobody(settings):
 async def test_the_builtin_turn_games_time_turns_by_default_and_zero_turns_it_off(settings):
     tokens = await guests("ann", "bob")
     _, match_id = await matched("tictactoe", tokens)
-    (a, b), starts = await started(match_id, tokens)
+    (a, _), starts = await started(match_id, tokens)
     assert 59_000 < starts[0]["deadline"] - starts[0]["t"] <= 60_001
     await a.send({"type": "sync"})
     assert (await a.expect("match.state"))["deadline"] == starts[0]["deadline"]
