@@ -179,6 +179,8 @@ class Lobby:
         """Put a ticket back at its place (then await ``queued``), unless the player holds
         another ticket by now; then run a pass."""
         await self.matchmaker.ready()  # others must see this process before they pop it
+        if await self.in_match(ticket.player.id):  # queued again and matched meanwhile
+            return
         if ticket.player.id not in await self.matchmaker.give_back([ticket]):
             return
         if queued is not None:

@@ -68,6 +68,7 @@ class MatchHost(Verdicts):
         self.turns = TurnClock(game, record.options)
         self.arrived: set[int] = set()  # seats that connected at least once
         self.result_committed = False  # from then on its players are free to queue
+        self.result_written = False  # this host's write was the one (not a duplicate)
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -266,9 +267,7 @@ class MatchHost(Verdicts):
         self.stop_timers()
         if not await self.commit(outcome):
             return
-        # Committed: the players are free to queue again before anyone hears match.over
-        # (a client may re-queue the instant it reads it).
-        self.result_committed = True
+        self.result_committed = True  # the seats are free before match.over goes out
         message = {"type": "match.over", "result": outcome.as_dict()}
         try:
             async with self.order:
@@ -277,7 +276,7 @@ class MatchHost(Verdicts):
                     await self.close_quietly(conn, protocol.CLOSE_NORMAL)
         finally:
             self.dispose(self)
-        if no_show:
+        if no_show and self.result_written:  # not a match that ended elsewhere, or none
             await self.tell_no_show()
 
     async def commit(self, outcome: Outcome) -> bool:
@@ -287,7 +286,9 @@ class MatchHost(Verdicts):
         for attempt in range(6):
             try:
                 with metrics.result_write.time():
-                    await persistence.afinish_match(self.id, outcome, self.state, moves, log_blob)
+                    self.result_written = await persistence.afinish_match(
+                        self.id, outcome, self.state, moves, log_blob
+                    )
                 return True
             except Exception:
                 log.exception("match %s: writing the result failed (try %d)", self.id, attempt)

@@ -184,3 +184,21 @@ async def test_lobby_churn_writes_no_match_that_nobody_heard_of():
     assert stored == announced
     abandoned = await database_sync_to_async(Match.objects.filter(reason="abandoned").count)()
     assert abandoned == 0
+
+
+async def test_a_discarded_match_that_a_host_still_times_cools_nobody_down(settings):
+    """A match discarded unannounced while a host (a reaper elsewhere) held it: its join
+    timeout must not take its players, who never heard of it, for no-shows."""
+    from match import persistence
+    from match.runtime.hosting import hosts
+
+    settings.GAMESERVER_JOIN_TIMEOUT = 0.2
+    made = [await database_sync_to_async(guest)(n) for n in ("ann", "bob")]
+    match_id = await persistence.acreate_match("tictactoe", 7, {}, [pid for pid, _ in made])
+    host = hosts.start(await persistence.aload_match(match_id))
+    assert await persistence.adiscard_match(match_id)
+    await asyncio.sleep(0.5)
+    assert hosts.get(match_id) is None and not host.result_written
+    for pid, token in made:
+        assert await service.lobby.matchmaker.cooldown_left(pid) == 0
+        await queued(token)
