@@ -109,9 +109,13 @@ class Lobby:
     async def place(self, group: list[Ticket]) -> bool:
         """Create the group's match and tell every member; False when members dropped out.
 
-        Dropped: who left while placed (``settle``) and who cannot hear ``match.found``.
-        Their tickets are gone, so they are free; the match is discarded unannounced.
+        Dropped: who cannot hear ``match.found`` (asked before the match is written and
+        again before it is announced) and who left while placed (``settle``). Their
+        tickets are gone, so they are free; the match is discarded unannounced.
         """
+        unreachable = await self.unreachable(group)
+        if unreachable:  # e.g. tickets left by a dead process: no match to write at all
+            return await self.drop(group, unreachable)
         try:
             record = await self.create(group)
         except Exception:
@@ -123,11 +127,7 @@ class Lobby:
         unreachable = await self.unreachable(group)
         if gone or unreachable:
             await persistence.adiscard_match(record.id)
-            await self.matchmaker.give_back(
-                [t for t in group if t.player.id not in gone | unreachable]
-            )
-            await self.reclaim([t for t in group if t.player.id in unreachable - gone])
-            return False
+            return await self.drop(group, unreachable, gone)
         ttl = settings.GAMESERVER_JOIN_TIMEOUT + 60
         await self.matchmaker.remember(record.id, group, ttl)
         if hosts.ownership is None:
@@ -137,6 +137,17 @@ class Lobby:
             event = {"type": "match.found", "match_id": record.id, "game": record.game}
             await deliver(ticket.channel, {**event, "seat": seat, "players": players})
         return True
+
+    async def drop(
+        self, group: list[Ticket], unreachable: set[str], gone: set[str] | None = None
+    ) -> bool:
+        """End a group's placing without a match: the others go back to their place."""
+        if gone is None:
+            gone = await self.matchmaker.settle(group)
+        lost = gone | unreachable
+        await self.matchmaker.give_back([t for t in group if t.player.id not in lost])
+        await self.reclaim([t for t in group if t.player.id in unreachable - gone])
+        return False
 
     async def unreachable(self, group: list[Ticket]) -> set[str]:
         """Players whose lobby socket cannot hear ``match.found``: closed (a socket of this
