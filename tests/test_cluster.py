@@ -215,7 +215,6 @@ async def test_a_hundred_players_over_three_processes_are_each_matched_once(serv
         check_recorded(servers, match_id)
 
 
-@pytest.mark.parametrize("scenario", ["w1", "w2"])
 def run_until(config: Config, key: str, enough: int, runs: int = 8) -> dict:
     """Run the load tester until its runs count ``enough`` of ``key`` between them, each
     run free of errors: a busy machine plays fewer matches in a run, never wrong ones.
@@ -230,6 +229,7 @@ def run_until(config: Config, key: str, enough: int, runs: int = 8) -> dict:
     raise AssertionError(f"{total} {key} in {runs} runs of {config.duration} s")
 
 
+@pytest.mark.parametrize("scenario", ["w1", "w2"])
 async def test_the_load_tester_plays_across_processes_without_errors(servers, scenario):
     """Lobby sockets on one process, match sockets round robin over all three by seat:
     most frames of every match cross processes through the channel layer, under load."""
