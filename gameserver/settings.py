@@ -203,3 +203,7 @@ GAMESERVER_SEND_QUEUE_BYTES = int(env_float("GAMESERVER_SEND_QUEUE_BYTES", 1024 
 GAMESERVER_SEND_TIMEOUT = env_float("GAMESERVER_SEND_TIMEOUT", 5)
 # More than GAMESERVER_RATE_STRIKES refusals within this many seconds close with 4429.
 GAMESERVER_RATE_WINDOW = env_float("GAMESERVER_RATE_WINDOW", 5)
+# Griefing: a matched player who never connects. The join timeout above abandons the
+# match; the players who came go back to the queue at their place, and the no-show may
+# not queue again for this many seconds (error ``cooldown``). 0: no cooldown.
+GAMESERVER_NOSHOW_COOLDOWN = env_float("GAMESERVER_NOSHOW_COOLDOWN", 30)

@@ -10,7 +10,8 @@ from gameserver.sockets import ProtocolConsumer
 from match.registry import installed_games
 from match.runtime.hosting import hosts
 
-from .service import lobby
+from .matchmaker import Ticket
+from .service import Cooldown, lobby
 
 
 def games_list() -> list[dict[str, Any]]:
@@ -35,6 +36,7 @@ class LobbyConsumer(ProtocolConsumer):
     commands = {"ping": "cmd_ping", "queue.join": "cmd_queue_join", "queue.leave": "cmd_leave"}
 
     async def opened(self) -> None:
+        lobby.sockets.add(self.channel_name)
         await hosts.ensure_running()  # after a restart: resume the matches left unfinished
         await self.send_message(
             {
@@ -46,6 +48,7 @@ class LobbyConsumer(ProtocolConsumer):
         )
 
     async def closed(self, code: int) -> None:
+        lobby.sockets.discard(self.channel_name)
         await lobby.leave(self.identity.id, self.channel_name)
 
     async def cmd_queue_join(self, request: dict[str, Any], rid: Any) -> None:
@@ -57,7 +60,13 @@ class LobbyConsumer(ProtocolConsumer):
         if rid is not None:
             reply["id"] = rid
         # The reply goes out before a pass can send match.found for this ticket.
-        await lobby.join(self.identity, game, self.channel_name, lambda: self.send_message(reply))
+        try:
+            await lobby.join(
+                self.identity, game, self.channel_name, lambda: self.send_message(reply)
+            )
+        except Cooldown as exc:
+            refusal = protocol.error(exc.code, exc.message, rid)
+            await self.send_message({**refusal, "retry_after_s": exc.retry_after_s})
 
     async def cmd_leave(self, request: dict[str, Any], rid: Any) -> None:
         """``queue.leave``: drop the ticket."""
@@ -71,3 +80,16 @@ class LobbyConsumer(ProtocolConsumer):
     async def match_found(self, event: dict[str, Any]) -> None:
         """``match.found`` from the matchmaker, directly or through the channel layer."""
         await self.send_message(event)
+
+    async def lobby_requeue(self, event: dict[str, Any]) -> None:
+        """A no-show abandoned the match this socket's ticket went to: the ticket goes
+        back at its place, and the client hears ``queue.joined`` with ``requeued``."""
+        ticket = Ticket.from_dict(event["ticket"])
+        if not self.is_open or ticket.player.id != self.identity.id:
+            return
+        if event.get("quiet"):  # a placer took this process for dead: the client never knew
+            await lobby.requeue(ticket)
+            return
+        reply = {"type": "queue.joined", "game": ticket.game, "requeued": True}
+        reply["match_id"] = event["match_id"]  # the match that was abandoned
+        await lobby.requeue(ticket, lambda: self.send_message(reply))

@@ -6,17 +6,26 @@ tickets first come, first matched: a full group of ``max_players`` at once, or a
 ``min_players`` once the oldest ticket has waited the fill timeout. Popped tickets are
 "placing" until ``settle``: a player whose lobby socket closes meanwhile is reported as
 gone, so that a player who left is never matched.
+
+A ticket also names the process holding its lobby socket (``proc``), so that a placer
+can tell a socket on a dead process before it announces a match (``alive``). After
+placing, the lobby keeps a match's tickets for a while (``remember``/``recall``), to put
+the players who came back in the queue at their place if a no-show abandons it, and the
+no-show gets a cooldown (``cool_down``/``cooldown_left``).
 """
 
 from __future__ import annotations
 
+import secrets
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from gameserver.identity import Identity
 from match.games import GameInfo
 
+V = TypeVar("V")
 QUEUED = "queued"
 PLACING = "placing"
 
@@ -30,6 +39,7 @@ class Ticket:
     channel: str
     rating: float = 1500.0
     enqueued: float = field(default_factory=time.time)
+    proc: str = ""  # the process holding the lobby socket ("": unknown, taken as alive)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -39,16 +49,21 @@ class Ticket:
             "channel": self.channel,
             "rating": self.rating,
             "enqueued": self.enqueued,
+            "proc": self.proc,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Ticket:
         player = Identity(data["id"], data["name"])
-        return cls(player, data["game"], data["channel"], data["rating"], data["enqueued"])
+        fields = (data["game"], data["channel"], data["rating"], data["enqueued"])
+        return cls(player, *fields, data.get("proc", ""))
 
 
 class Matchmaker:
     """The matchmaker interface. A player holds at most one ticket, in one queue."""
+
+    #: This process's name in tickets (``Ticket.proc``).
+    token: str = ""
 
     async def add(self, ticket: Ticket) -> bool:
         """Queue a ticket; False if the player already has one (or is being placed)."""
@@ -73,8 +88,32 @@ class Matchmaker:
         """End the placing of popped tickets; returns the ids of players who left meanwhile."""
         raise NotImplementedError
 
-    async def give_back(self, tickets: list[Ticket]) -> None:
-        """Put popped tickets back in their queue, keeping their place."""
+    async def give_back(self, tickets: list[Ticket]) -> set[str]:
+        """Put popped tickets back in their queue, keeping their place; returns the ids
+        of the players put back (not those who hold another ticket meanwhile)."""
+        raise NotImplementedError
+
+    async def ready(self) -> None:
+        """Called before this process hands out a ticket: make ``alive`` see it."""
+
+    async def alive(self, procs: set[str]) -> set[str]:
+        """Which of the named processes are running (one process: all of them)."""
+        return set(procs)
+
+    async def remember(self, match_id: str, tickets: list[Ticket], ttl: float) -> None:
+        """Keep a new match's tickets for ``ttl`` seconds (for ``recall``)."""
+        raise NotImplementedError
+
+    async def recall(self, match_id: str) -> list[Ticket]:
+        """The tickets a match was formed from, forgotten now; [] once they expired."""
+        raise NotImplementedError
+
+    async def cool_down(self, player_id: str, seconds: float) -> None:
+        """Refuse the player's tickets for ``seconds`` (a no-show's cooldown)."""
+        raise NotImplementedError
+
+    async def cooldown_left(self, player_id: str) -> float:
+        """Seconds left of the player's cooldown; 0 when there is none."""
         raise NotImplementedError
 
     async def queue_lengths(self) -> dict[str, int]:
@@ -93,6 +132,9 @@ class MemoryMatchmaker(Matchmaker):
         self.tickets: dict[str, Ticket] = {}
         self.placing: dict[str, Ticket] = {}
         self.gone: set[str] = set()
+        self.token = f"memory:{secrets.token_hex(6)}"
+        self.formed: Expiring[list[Ticket]] = Expiring()
+        self.cooling: Expiring[bool] = Expiring()
 
     async def add(self, ticket: Ticket) -> bool:
         pid = ticket.player.id
@@ -139,12 +181,49 @@ class MemoryMatchmaker(Matchmaker):
         gone, self.gone = self.gone & ids, self.gone - ids
         return gone
 
-    async def give_back(self, tickets: list[Ticket]) -> None:
-        for ticket in tickets:
-            await self.add(ticket)
+    async def give_back(self, tickets: list[Ticket]) -> set[str]:
+        back = {t.player.id for t in tickets if await self.add(t)}
         for game in {t.game for t in tickets}:
             queue = self.queues[game]
             self.queues[game] = dict(sorted(queue.items(), key=lambda kv: kv[1].enqueued))
+        return back
 
     async def queue_lengths(self) -> dict[str, int]:
         return {game: len(queue) for game, queue in self.queues.items()}
+
+    async def remember(self, match_id: str, tickets: list[Ticket], ttl: float) -> None:
+        self.formed.put(match_id, list(tickets), ttl)
+
+    async def recall(self, match_id: str) -> list[Ticket]:
+        return self.formed.pop(match_id) or []
+
+    async def cool_down(self, player_id: str, seconds: float) -> None:
+        if seconds > 0:
+            self.cooling.put(player_id, True, seconds)
+
+    async def cooldown_left(self, player_id: str) -> float:
+        return self.cooling.left(player_id)
+
+
+class Expiring(Generic[V]):
+    """A map whose entries lapse after their TTL; lapsed ones are dropped as others come."""
+
+    def __init__(self) -> None:
+        self.items: OrderedDict[str, tuple[float, V]] = OrderedDict()
+
+    def put(self, key: str, value: V, ttl: float) -> None:
+        now = time.monotonic()
+        self.items.pop(key, None)
+        self.items[key] = (now + ttl, value)
+        # Entries of one map share a TTL: the oldest lapse first. A few with another TTL
+        # only stay a little longer than they should.
+        while self.items and next(iter(self.items.values()))[0] <= now:
+            self.items.popitem(last=False)
+
+    def pop(self, key: str) -> V | None:
+        until, value = self.items.pop(key, (0.0, None))
+        return value if until > time.monotonic() else None
+
+    def left(self, key: str) -> float:
+        until, _ = self.items.get(key, (0.0, None))
+        return max(until - time.monotonic(), 0.0)

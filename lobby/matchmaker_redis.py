@@ -9,7 +9,10 @@ Keys, all under one prefix (``gs:mm:`` by default):
   left while being placed. A placing hash expires after ``placing_ttl``, so players
   popped by a process that died are free to queue again;
 - ``games``: every game that has had a queue, for ``queue_lengths``;
-- ``lease``: the token of the process that runs the timed passes, with a TTL.
+- ``lease``: the token of the process that runs the timed passes, with a TTL;
+- ``formed:<match>``: the tickets a match was formed from (JSON), for its join timeout;
+- ``cd:<player>``: a no-show's cooldown, expiring with it;
+- the channel ``alive:<token>``: each process's presence subscription (lobby.presence).
 
 Every operation that reads and then writes is one Lua script, atomic across processes:
 two processes can never pop the same ticket. The scripts derive player and queue keys
@@ -31,6 +34,7 @@ from redis.backoff import ExponentialBackoff
 from match.games import GameInfo
 
 from .matchmaker import Matchmaker, Ticket
+from .presence import Presence
 
 # KEYS: player hash, game queue, games set. ARGV: player, game, channel, ticket, score.
 ADD = """
@@ -171,6 +175,7 @@ class RedisMatchmaker(Matchmaker):
         self.lease_ms = max(1, round(lease_ttl * 1000))
         self.placing_ms = max(1, round(placing_ttl * 1000))
         self.token = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(8)}"
+        self.presence = Presence(url, prefix, self.token)
         script = self.redis.register_script
         self._add, self._remove, self._take = script(ADD), script(REMOVE), script(TAKE)
         self._settle, self._lengths = script(SETTLE), script(LENGTHS)
@@ -214,14 +219,37 @@ class RedisMatchmaker(Matchmaker):
         gone = await self._settle(keys=keys, args=[encode(t) for t in tickets])
         return {tickets[i - 1].player.id for i in gone}
 
-    async def give_back(self, tickets: list[Ticket]) -> None:
+    async def give_back(self, tickets: list[Ticket]) -> set[str]:
         """Re-add each ticket with its original enqueue time (unless the player re-queued)."""
         if not tickets:
-            return
+            return set()
         async with self.redis.pipeline(transaction=False) as pipe:
             for ticket in tickets:
                 await self._add(**self.add_call(ticket), client=pipe)
-            await pipe.execute()
+            added = await pipe.execute()
+        return {t.player.id for t, ok in zip(tickets, added, strict=True) if ok}
+
+    async def ready(self) -> None:
+        await self.presence.ready()
+
+    async def alive(self, procs: set[str]) -> set[str]:
+        return await self.presence.alive(self.redis, procs)
+
+    async def remember(self, match_id: str, tickets: list[Ticket], ttl: float) -> None:
+        data = orjson.dumps([t.as_dict() for t in tickets])
+        await self.redis.set(self.key("formed", match_id), data, px=max(1, round(ttl * 1000)))
+
+    async def recall(self, match_id: str) -> list[Ticket]:
+        data = await self.redis.getdel(self.key("formed", match_id))
+        return [Ticket.from_dict(t) for t in orjson.loads(data)] if data else []
+
+    async def cool_down(self, player_id: str, seconds: float) -> None:
+        if seconds > 0:
+            await self.redis.set(self.key("cd", player_id), 1, px=max(1, round(seconds * 1000)))
+
+    async def cooldown_left(self, player_id: str) -> float:
+        left = await self.redis.pttl(self.key("cd", player_id))
+        return max(left, 0) / 1000
 
     async def queue_lengths(self) -> dict[str, int]:
         flat = await self._lengths(keys=[self.key("games")], args=[self.prefix])
@@ -235,4 +263,6 @@ class RedisMatchmaker(Matchmaker):
         try:
             await self._release(keys=[self.key("lease")], args=[self.token])
         finally:
+            if self.presence.task is not None:
+                self.presence.task.cancel()
             await self.redis.aclose()

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from gameserver.http import problem
 
+from .games import Game
 from .models import Match
 from .registry import get_game
 from .replaycache import replays
@@ -63,10 +64,37 @@ def matches(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def match_detail(request: HttpRequest, match_id: str) -> JsonResponse:
-    """``GET /api/matches/<id>``: the match and its moves."""
+    """``GET /api/matches/<id>``: the match, its spectator view and its moves.
+
+    An unfinished match shows no more than a spectator sees: the moves of a game with
+    hidden information (a move is a secret until its round is resolved) wait until the
+    match is over.
+    """
     match = get_object_or_404(Match.objects.prefetch_related("seats__player"), id=match_id)
-    moves = [{"seq": m.seq, "seat": m.seat, "move": m.payload} for m in match.moves.all()]
-    return JsonResponse({**match_summary(match), "moves": moves})
+    game = get_game(match.game)
+    stored = list(match.moves.all())
+    hidden = match.status != Match.Status.OVER and (game is None or game.hidden_information)
+    moves = [] if hidden else [{"seq": m.seq, "seat": m.seat, "move": m.payload} for m in stored]
+    state = spectator_state(match, game, [(m.seat, m.payload) for m in stored])
+    detail = {**match_summary(match), "state": state, "moves": moves, "moves_hidden": hidden}
+    return JsonResponse(detail)
+
+
+def spectator_state(match: Match, game: Game | None, log: list[tuple[int, Any]]) -> Any:
+    """What a spectator sees now: the final state's view, or the view rebuilt from the
+    stored moves (None for a real-time match in play, whose inputs are stored at the end).
+    """
+    if game is None:
+        return None
+    if match.status == Match.Status.OVER:
+        return None if match.final_state is None else game.view(match.final_state, None)
+    if game.tick_rate:
+        return None
+    try:
+        states = replay(game, match.seats.count(), match.options, match.seed, log)
+    except Exception:  # a log the installed rules no longer accept
+        return None
+    return game.view(states[-1], None)
 
 
 def replay_states(match: Match) -> list[Any]:

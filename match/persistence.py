@@ -139,6 +139,14 @@ def finish_match(
     return True
 
 
+def discard_match(match_id: str) -> bool:
+    """Delete a match that was never announced (a member dropped out while it was being
+    formed): it is no one's history. A match that started or ended is kept."""
+    with transaction.atomic():
+        deleted, _ = Match.objects.filter(id=match_id, status=Match.Status.WAITING).delete()
+    return bool(deleted)
+
+
 def record_moves(rows: list[tuple[str, int, int, Any]]) -> None:
     """Commit applied moves ``(match id, seq, seat, move)``; rows already there are kept.
 
@@ -174,6 +182,7 @@ acreate_match = database_sync_to_async(create_match)
 aload_match = database_sync_to_async(load_match)
 amark_started = database_sync_to_async(mark_started)
 afinish_match = database_sync_to_async(finish_match)
+adiscard_match = database_sync_to_async(discard_match)
 aunfinished_match_of = database_sync_to_async(unfinished_match_of)
 arecord_moves = database_sync_to_async(record_moves)
 aunfinished_matches = database_sync_to_async(unfinished_matches)

@@ -90,6 +90,10 @@ class Game:
     def display_title(cls) -> str:
         return cls.title or cls.name.replace("_", " ").capitalize()
 
+    #: True when ``view`` hides part of the state (a hand, a secret choice): the move log
+    #: of an unfinished match then reveals it, so the server shows it only once it is over.
+    hidden_information: ClassVar[bool] = False
+
     @classmethod
     def info(cls) -> GameInfo:
         return GameInfo(
@@ -163,6 +167,11 @@ class Game:
     def view(self, state: State, seat: int | None) -> dict[str, Any]:
         """What ``seat`` (None: a spectator) may see of the state. Default: everything."""
         return state
+
+    def to_move(self, state: State) -> list[int]:
+        """Seats the game waits on for a move now (any order); the host runs their turn
+        timer (option ``turn_timeout_s``). Default: none, so no timer."""
+        return []
 
     def standing(self, state: State) -> list[int]:
         """Seats best first as the match stands now; used to rank a resign or forfeit."""

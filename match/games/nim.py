@@ -21,7 +21,7 @@ class Nim(Game):
     name = "nim"
     title = "Nim"
     description = "Take 1 to 3 stones in turn from one pile: whoever takes the last one wins."
-    options = {"pile": 15}
+    options = {"pile": 15, "turn_timeout_s": 60}
     bot = "search"  # no secrets and a small tree: its bot plays perfectly
 
     def setup(self, players: int, options: dict[str, Any], rng: random.Random) -> State:
@@ -51,6 +51,9 @@ class Nim(Game):
             return None
         winner = 1 - state["turn"]  # the seat that just moved took the last stone
         return Outcome(winner, [winner, 1 - winner], "win")
+
+    def to_move(self, state: State) -> list[int]:
+        return [] if state["pile"] == 0 else [state["turn"]]
 
     def standing(self, state: State) -> list[int]:
         return [0, 1]

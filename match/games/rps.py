@@ -45,6 +45,8 @@ class RockPaperScissors(Game):
     bot = "random"  # a search would read the other seat's secret choice in the state
     title = "Rock paper scissors"
     description = "Best of three. Both choose in secret; the choices show once both are in."
+    hidden_information = True
+    options = {"turn_timeout_s": 60}  # seconds a seat may take to choose (0: no limit)
 
     def setup(self, players: int, options: dict[str, Any], rng: random.Random) -> State:
         """Nobody has chosen and nothing has been played."""
@@ -88,6 +90,12 @@ class RockPaperScissors(Game):
             return Outcome(None, [0, 1], "draw")
         ranking = self.standing(state)
         return Outcome(ranking[0], ranking, "win")
+
+    def to_move(self, state: State) -> list[int]:
+        """The seats that have not chosen yet this round."""
+        if self.outcome(state) is not None:
+            return []
+        return [seat for seat, choice in enumerate(state["choices"]) if choice is None]
 
     def standing(self, state: State) -> list[int]:
         """The higher score first; seat 0 first when level."""

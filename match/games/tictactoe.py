@@ -41,6 +41,7 @@ class TicTacToe(Game):
     bot = "search"  # no secrets and a small tree: the search plays it perfectly
     title = "Tic-tac-toe"
     description = "Three in a row on a 3x3 board. Two players, X moves first."
+    options = {"turn_timeout_s": 60}  # seconds a seat may take for its move (0: no limit)
 
     def setup(self, players: int, options: dict[str, Any], rng: random.Random) -> State:
         return {"board": [None] * 9, "turn": 0, "marks": ["X", "O"]}
@@ -74,6 +75,10 @@ class TicTacToe(Game):
         if all(cell is not None for cell in state["board"]):
             return Outcome(None, [0, 1], "draw")
         return None
+
+    def to_move(self, state: State) -> list[int]:
+        """The seat whose turn it is, until the game is decided."""
+        return [] if self.outcome(state) is not None else [state["turn"]]
 
     def standing(self, state: State) -> list[int]:
         return [0, 1]

@@ -27,13 +27,15 @@ from ..persistence import MatchRecord
 from . import metrics
 from .journal import Journal
 from .replay import initial_state, pack_inputs, turn_states
-from .room import Connection, Room
+from .room import Connection
+from .turns import TurnClock
+from .verdicts import Verdicts
 
 log = logging.getLogger("match.runtime.host")
 GAME_CODES = {protocol.ILLEGAL_MOVE, protocol.NOT_YOUR_TURN, protocol.INVALID}
 
 
-class MatchHost(Room):
+class MatchHost(Verdicts):
     """Owns one match: its state, its connections, its timers and its tick loop."""
 
     def __init__(
@@ -63,6 +65,10 @@ class MatchHost(Room):
         self.tick_task: asyncio.Task[None] | None = None
         self.dispose = dispose
         self.journal = journal
+        self.turns = TurnClock(game, record.options)
+        self.arrived: set[int] = set()  # seats that connected at least once
+        self.result_committed = False  # from then on its players are free to queue
+        self.result_written = False  # this host's write was the one (not a duplicate)
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -91,6 +97,7 @@ class MatchHost(Room):
         seat = conn.seat
         if seat is None or self.status == OVER:
             return
+        self.arrived.add(seat)
         if seat in self.grace:
             self.grace.pop(seat).cancel()
             await self.broadcast({"type": "player.reconnected", "seat": seat}, skip=seat)
@@ -121,12 +128,15 @@ class MatchHost(Room):
         self.status = ACTIVE
         await persistence.amark_started(self.id)
         async with self.order:
-            await self.broadcast_state("match.started", self.state, self.seq)
+            await self.broadcast_state("match.started", self.state, self.seq, self.arm_turn())
         self.start_ticks()
 
     def start_ticks(self) -> None:
+        """Start the clock of an active match: the tick loop, or the turn timer."""
         if self.game.tick_rate and self.tick_task is None:
             self.tick_task = self.spawn(self.run_ticks())
+        elif not self.game.tick_rate and self.turns.handle is None:
+            self.arm_turn()
 
     # Commands ------------------------------------------------------------------
 
@@ -159,7 +169,8 @@ class MatchHost(Room):
         self.moves.append((seat, move))
         self.seq += 1
         seq = self.seq
-        outcome = await self.after_change(self.state, seq, (seat, move))
+        clock = self.arm_turn()
+        outcome = await self.after_change(self.state, seq, (seat, move), clock)
         metrics.move_latency.observe(time.perf_counter() - arrived)
         if rid is not None:
             await conn.send_frame(Frame({"type": "ack", "id": rid, "seq": seq}))
@@ -244,7 +255,11 @@ class MatchHost(Room):
     # Endings -----------------------------------------------------------------------
 
     async def after_change(
-        self, state: Any, seq: int, move: tuple[int, Any] | None = None
+        self,
+        state: Any,
+        seq: int,
+        move: tuple[int, Any] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> Outcome | None:
         """Commit the move and broadcast the new state; returns the outcome if it is over.
 
@@ -257,7 +272,7 @@ class MatchHost(Room):
         async with self.order:
             if move is not None:
                 await self.commit_move(seq, move)
-            await self.broadcast_state("match.update", state, seq)
+            await self.broadcast_state("match.update", state, seq, extra)
         return outcome
 
     async def commit_move(self, seq: int, move: tuple[int, Any]) -> None:
@@ -268,22 +283,16 @@ class MatchHost(Room):
             self.journal_failed = True
             log.exception("match %s: journaling move %d failed", self.id, seq)
 
-    def outcome_without(self, seat: int, reason: str) -> Outcome:
-        """The result when ``seat`` leaves: the others as they stand, then ``seat``."""
-        seats = range(len(self.seats))
-        standing = [s for s in self.game.standing(self.state) if s in seats]
-        others = [s for s in standing + list(seats) if s != seat]
-        ranking = [*dict.fromkeys(others), seat]
-        return Outcome(ranking[0], ranking, reason)
-
     async def end(self, outcome: Outcome, force: bool = False) -> None:
         """Commit the result, then tell everyone and close their sockets. Runs once."""
         if self.status == OVER and not force:
             return
+        no_show = self.status == WAITING and outcome.reason == "abandoned"
         self.status = OVER
         self.stop_timers()
         if not await self.commit(outcome):
             return
+        self.result_committed = True  # the seats are free before match.over goes out
         message = {"type": "match.over", "result": outcome.as_dict()}
         try:
             async with self.order:
@@ -292,6 +301,8 @@ class MatchHost(Room):
                     await self.close_quietly(conn, protocol.CLOSE_NORMAL)
         finally:
             self.dispose(self)
+        if no_show and self.result_written:  # not a match that ended elsewhere, or none
+            await self.tell_no_show()
 
     async def commit(self, outcome: Outcome) -> bool:
         """Write the result once, retrying a failing database for a while."""
@@ -300,7 +311,9 @@ class MatchHost(Room):
         for attempt in range(6):
             try:
                 with metrics.result_write.time():
-                    await persistence.afinish_match(self.id, outcome, self.state, moves, log_blob)
+                    self.result_written = await persistence.afinish_match(
+                        self.id, outcome, self.state, moves, log_blob
+                    )
                 return True
             except Exception:
                 log.exception("match %s: writing the result failed (try %d)", self.id, attempt)
@@ -311,6 +324,7 @@ class MatchHost(Room):
         return False
 
     def stop_timers(self) -> None:
+        self.turns.stop()
         for handle in [self.join_timer, *self.grace.values()]:
             if handle is not None:
                 handle.cancel()
@@ -329,4 +343,5 @@ class MatchHost(Room):
             "status": self.status,
             "seq": self.seq,
             "state": self.game.view(self.state, seat),
+            **(self.turns.fields() if self.status == ACTIVE else {}),
         }

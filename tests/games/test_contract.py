@@ -457,3 +457,34 @@ def test_realtime_bot_beats_random_inputs(name):
         final = realtime_match(game, players, seed, inputs, ticks=MAX_STEPS * game.tick_rate)
         wins += wins_and_losses(game, final, seat)[0]
     assert wins > 7, f"the bot won {wins} of 10"
+
+
+# The turn timer and hidden information: what the host and the HTTP API rely on.
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_game_that_hides_says_so(name):
+    """The move log of an unfinished match is shown over HTTP unless the game hides."""
+    game = game_of(name)
+    assert game.hidden_information == hasattr(game, "secret_variants")
+
+
+@pytest.mark.parametrize("name", NAMES)
+@CONTRACT
+@given(data=st.data())
+def test_to_move_names_the_seats_the_game_waits_on(name, data):
+    """``to_move``: seats in range, none once over; a turn-based game with a turn timer
+    always waits on someone while it runs, and refuses a move from anyone else."""
+    game, players, seed, log = data.draw(matches(name))
+    timed = "turn_timeout_s" in game.options
+    for state in play(game, players, seed, log):
+        waiting = guarded(game.to_move, state)
+        assert len(set(waiting)) == len(waiting) and set(waiting) <= set(range(players))
+        if game.outcome(state) is not None:
+            assert waiting == []
+        elif timed and not game.tick_rate:
+            assert waiting, f"{name} waits on nobody: its turn timer would never run"
+            idle = [seat for seat in range(players) if seat not in waiting]
+            for seat in idle:
+                with pytest.raises(IllegalMove):
+                    game.apply(state, seat, data.draw(moves(game)))

@@ -363,7 +363,8 @@ function closeError(code, reason, opened) {
  * The lobby socket: `welcome`, queueing and `match.found`.
  *
  * If it reconnects while queued, it joins the same queue again (the server drops a
- * ticket whose socket closed) and emits `requeued`.
+ * ticket whose socket closed) and emits `requeued`; so it does when the server puts
+ * the ticket back itself (a no-show abandoned the match: `queue.joined` with `requeued`).
  */
 export class Lobby extends Socket {
   constructor(client, options = {}) {
@@ -402,6 +403,11 @@ export class Lobby extends Socket {
   handle(message) {
     if (message.type === "welcome") this.welcome = message;
     if (message.type === "match.found") this.queued = null;
+    if (message.type === "queue.joined" && message.requeued) {
+      // A no-show abandoned our match: the server put the ticket back at its place.
+      this.queued = message.game;
+      this.emit("requeued", { game: message.game, matchId: message.match_id });
+    }
   }
 
   resumed() {

@@ -108,7 +108,11 @@ async function connectLobby() {
   });
   lobby.on("close", () => setConn("offline", "offline"));
   lobby.on("reconnecting", () => setConn("connecting", "reconnecting…"));
-  lobby.on("requeued", ({ game }) => toast(`Back in the ${game} queue`));
+  lobby.on("requeued", ({ game }) => {
+    app.queue = { game, since: Date.now() };
+    app.emitChange();
+    toast(`Back in the ${game} queue`);
+  });
   lobby.on("lost", () => toast("Lost the lobby connection. Reload the page.", "error"));
   lobby.on("server-error", (err) => toast(err.message, "error"));
   lobby.on("match.found", (found) => {
