@@ -3,6 +3,7 @@ on free ports."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import signal
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from loadtest.probe import free_port, wait_healthy
 
+RUN_SALT = secrets.token_hex(16)  # one per test run
 ROOT = Path(__file__).resolve().parent.parent
 SERVERS = ("daphne", "uvicorn")
 
@@ -117,7 +119,9 @@ def server_env(env_extra: dict[str, str], tmp: Path) -> dict[str, str]:
     # test asks for them (tests/hostile).
     env.setdefault("GAMESERVER_UNLIMITED_ADDRESSES", "127.0.0.1,::1")
     if env.get("REDIS_URL") and not env.get("SECRET_KEY"):
-        env["SECRET_KEY"] = secrets.token_urlsafe(50)  # many processes share one key
+        # Many processes share one key: every process started on this folder gets the
+        # same one (a spare started later too), and no other test run has it.
+        env["SECRET_KEY"] = hashlib.sha256(f"{tmp.resolve()}:{RUN_SALT}".encode()).hexdigest()
     return env
 
 
