@@ -178,3 +178,12 @@ GAMESERVER_CROSS_PROCESS = env_bool("GAMESERVER_CROSS_PROCESS", bool(REDIS_URL))
 GAMESERVER_HOST_TTL = env_float("GAMESERVER_HOST_TTL", 5)
 GAMESERVER_REAP_INTERVAL = env_float("GAMESERVER_REAP_INTERVAL", 5)
 GAMESERVER_PAGE_SIZE = int(env_float("GAMESERVER_PAGE_SIZE", 20))
+
+# Parties and bots: how long a lone ticket that asked for bots waits before bots fill
+# its match, how long a bot waits before it moves, the party size, and how long a
+# party in Redis outlives a process that died without saying its members left.
+GAMESERVER_BOT_FILL = env_float("GAMESERVER_BOT_FILL", 8)
+GAMESERVER_BOT_DELAY = env_float("GAMESERVER_BOT_DELAY", 0.4)
+GAMESERVER_BOT_THREADS = int(env_float("GAMESERVER_BOT_THREADS", 2))
+GAMESERVER_PARTY_SIZE = int(env_float("GAMESERVER_PARTY_SIZE", 8))
+GAMESERVER_PARTY_TTL = env_float("GAMESERVER_PARTY_TTL", 20)

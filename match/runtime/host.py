@@ -25,6 +25,7 @@ from .. import persistence
 from ..games import Game, IllegalMove, Outcome
 from ..persistence import MatchRecord
 from . import metrics
+from .bots import attach_bots
 from .journal import Journal
 from .replay import initial_state, pack_inputs, turn_states
 from .room import Connection, Room
@@ -49,6 +50,7 @@ class MatchHost(Room):
         self.seats = record.seats
         self.status = record.status
         self.created_ts = record.created_ts
+        self.seed = record.seed  # bots draw from it
         self.state = initial_state(game, len(record.seats), record.options, record.seed)
         for state in turn_states(game, self.state, record.moves):
             self.state = state
@@ -76,6 +78,7 @@ class MatchHost(Room):
             for seat in range(len(self.seats)):
                 self.start_grace(seat)
             self.start_ticks()
+        attach_bots(self)  # bot seats count as connected; after a rebuild they play on
 
     def seat_of(self, player_id: str) -> int | None:
         return next((s.seat for s in self.seats if s.player_id == player_id), None)
@@ -304,4 +307,5 @@ class MatchHost(Room):
             "status": self.status,
             "seq": self.seq,
             "state": self.game.view(self.state, seat),
+            "players": [s.as_player() for s in self.seats],
         }
