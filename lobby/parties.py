@@ -146,8 +146,9 @@ class Parties:
         """Add ``member``; ``unknown_party``, ``party_full`` (``limit``), ``in_party``.
 
         A player already in that party (another socket of theirs: a reconnect, another
-        tab) moves their membership to ``member.channel`` (``Change.moved``), and a queued
-        party leaves the queue, whose ticket names the old socket.
+        tab) moves their membership to ``member.channel`` (``Change.moved``). Either way
+        a queued party leaves the queue: its ticket does not hold the new member (or
+        names the old socket).
         """
         raise NotImplementedError
 
@@ -209,14 +210,13 @@ class MemoryParties(Parties):
             raise refuse(protocol.IN_PARTY, "you are already in a party")
         if party is None:
             raise unknown(code)
-        change = Change(code, party)
         held = party.member(member.id)
+        if held is None and len(party.members) >= limit:
+            raise refuse(protocol.PARTY_FULL, f"the party is full ({limit} players)")
+        change = Change(code, party, party.ticket, party.queued)
+        party.queued = party.ticket = None
         if held is not None:
             change.moved, held.channel = held.channel, member.channel
-            change.ticket, change.game = party.ticket, party.queued
-            party.queued = party.ticket = None
-        elif len(party.members) >= limit:
-            raise refuse(protocol.PARTY_FULL, f"the party is full ({limit} players)")
         else:
             party.members.append(member)
             self.players[member.id] = code

@@ -91,9 +91,11 @@ local moved = false
 for _, x in ipairs(p.members) do
   if x.id == m.id then out.moved, x.channel, moved = x.channel, m.channel, true end
 end
-if moved then unqueue(p, out)
-elseif #p.members >= tonumber(ARGV[5]) then out.error = 'party_full' return cjson.encode(out)
-else p.members[#p.members + 1] = m end
+if not moved then
+  if #p.members >= tonumber(ARGV[5]) then out.error = 'party_full' return cjson.encode(out) end
+  p.members[#p.members + 1] = m
+end
+unqueue(p, out)
 enlist(m.id, p.code, m.channel)
 save(p, out)
 return cjson.encode(out)

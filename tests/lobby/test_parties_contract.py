@@ -101,6 +101,14 @@ async def test_joining_ones_own_party_again_moves_the_membership(backend):
     assert len((await backend.get(party.code)).members) == 2
 
 
+async def test_a_new_member_takes_a_queued_party_out_of_the_queue(backend):
+    party = await party_of(backend, "ann", "bob")
+    await backend.queue(party.code, "ann", "tag")
+    change = await backend.join(party.code, member("cat"), 8)
+    assert (change.ticket, change.game, change.party.queued) == ("ann", "tag", None)
+    assert [m.id for m in change.party.members] == ["ann", "bob", "cat"]
+
+
 async def test_the_earliest_member_leads_when_the_leader_leaves(backend):
     party = await party_of(backend, "ann", "bob", "cat")
     assert await backend.leave("ann", "chan.other") is None

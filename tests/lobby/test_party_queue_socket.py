@@ -100,3 +100,15 @@ async def test_the_leader_leaving_mid_queue_hands_over_and_dequeues():
     await b.send({"type": "party.start", "game": "tictactoe", "bots": 1, "id": 1})
     found = await b.expect("match.found")
     assert [p["name"] for p in found["players"]] == ["bob", "Bot 1"]
+
+
+async def test_a_new_member_takes_the_party_out_of_the_queue():
+    ids, (a, b), code = await party_of("ann", "bob")
+    await queued([a, b], code)
+    [(cat, c)] = await people("cat")
+    await c.send({"type": "party.join", "code": code, "id": 1})
+    for client in (a, b, c):
+        assert (await client.expect("queue.left"))["party"] == code
+    for client in (a, b, c):
+        party = (await client.expect("party.state"))["party"]
+        assert (party["queued"], [m["id"] for m in party["members"]]) == (None, [*ids, cat])
