@@ -8,12 +8,17 @@ import asyncio
 import zlib
 
 import pytest
-import redis
 import websockets
 
 from gameserver import codec
 from tests.live import Server, cluster, postgres_database
-from tests.services import postgres_url, redis_url, require_postgres, require_redis
+from tests.services import (
+    clear_server_keys,
+    postgres_url,
+    redis_url,
+    require_postgres,
+    require_redis,
+)
 from tests.test_cluster import http, join, recv
 
 pytestmark = [pytest.mark.live]
@@ -23,8 +28,8 @@ pytestmark = [pytest.mark.live]
 def servers(tmp_path_factory):
     require_redis()
     require_postgres()
-    url = redis_url(db=4)
-    redis.Redis.from_url(url).flushdb()  # this test's own database: nothing left from before
+    url = redis_url(db=5)  # the server-process tests' database, one module at a time
+    clear_server_keys(url)
     with postgres_database(postgres_url()) as database:
         env = {
             "DATABASE_URL": database,

@@ -9,11 +9,16 @@ from __future__ import annotations
 import re
 
 import pytest
-import redis
 
 from tests.browser.test_demo import banner, click_cell, login, match_id
 from tests.live import cluster, postgres_database
-from tests.services import postgres_url, redis_url, require_postgres, require_redis
+from tests.services import (
+    clear_server_keys,
+    postgres_url,
+    redis_url,
+    require_postgres,
+    require_redis,
+)
 
 try:
     from playwright.sync_api import expect
@@ -27,8 +32,8 @@ pytestmark = [pytest.mark.live]
 def processes(tmp_path_factory):
     require_redis()
     require_postgres()
-    url = redis_url(db=3)
-    redis.Redis.from_url(url).flushdb()  # this test's own database: nothing left from before
+    url = redis_url(db=5)  # the server-process tests' database, one module at a time
+    clear_server_keys(url)
     with postgres_database(postgres_url()) as database:
         env = {"DATABASE_URL": database, "REDIS_URL": url, "GAMESERVER_BOT_DELAY": "0.1"}
         with cluster(2, env, tmp_path_factory.mktemp("browser-cluster")) as procs:
