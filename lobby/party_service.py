@@ -43,7 +43,9 @@ class PartyService(PrivateMatches):
     def __init__(self, backend: Parties) -> None:
         self.backend = backend
         backend.on_change = self.changed
-        self.local: dict[str, str] = {}  # channel -> player: this process's memberships
+        # channel -> player: the memberships of this process's sockets (a socket's own
+        # membership is only ever made here, so a socket missing here is in no party)
+        self.local: dict[str, str] = {}
         self.refresher: asyncio.Task[None] | None = None
 
     # Membership -------------------------------------------------------------------
@@ -113,7 +115,10 @@ class PartyService(PrivateMatches):
         await self.changed(change, also=[channel])
 
     async def drop(self, player_id: str, channel: str | None = None) -> None:
-        """The player's lobby socket closed (or the player must go): out of the party."""
+        """The player's lobby socket closed (or the player must go, ``channel`` None):
+        out of the party. A socket that never joined one costs nothing."""
+        if channel is not None and channel not in self.local:
+            return
         try:
             change = await self.backend.leave(player_id, channel)
             if channel is not None:
@@ -164,6 +169,8 @@ class PartyService(PrivateMatches):
     async def queue_leave(self, player: Identity, channel: str, rid: Any = None) -> bool:
         """``queue.leave`` by a member of a queued party: the party leaves the queue
         (``queue.left`` to every member). False when the socket's party is not queued."""
+        if channel not in self.local:  # this socket is in no party: skip the backend
+            return False
         found = await self.backend.party_of(player.id)
         if found is None or found[1] != channel:
             return False
