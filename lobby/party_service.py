@@ -152,8 +152,9 @@ class PartyService(PrivateMatches):
         ticket = Ticket(player, game.name, channel, party=party.code)
         ticket.members = [Identity(m.id, m.name) for m in party.members]
         ticket.channels = [m.channel for m in party.members]
-        if not await lobby.matchmaker.add(ticket):
-            await self.changed(await self.backend.unqueue(party.code, game.name))
+        if not await lobby.matchmaker.add(ticket):  # the leader holds a ticket: leave it be
+            undone = await self.backend.unqueue(party.code, game.name)
+            await self.changed(undone and Change(undone.code, undone.party))
             raise ClientError(protocol.ALREADY_QUEUED, "you are already queued")
         now = await self.backend.get(party.code)
         if now is None or now.queued != game.name or seated(now) != seated(party):
