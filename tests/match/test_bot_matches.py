@@ -163,14 +163,15 @@ async def test_two_people_who_accept_bots_still_play_each_other():
 
 
 async def test_a_long_search_runs_off_the_event_loop(monkeypatch):
-    """The search of a bot burns CPU for a second and a half: meanwhile pings still come
-    back quickly, because it runs in a worker thread."""
+    """The search of a bot burns CPU for two and a half seconds: meanwhile pings still
+    come back quickly, because it runs in a worker thread (on the loop, the first ping
+    would wait over two seconds)."""
     searched: list[tuple[str, float]] = []
     real = game_bots.SearchBot.choose
 
     def slow_choose(self, state, rng):
         began = time.perf_counter()
-        while time.perf_counter() - began < 1.5:
+        while time.perf_counter() - began < 2.5:
             sum(range(1000))  # pure Python: holds the GIL between switches
         searched.append((threading.current_thread().name, time.perf_counter() - began))
         return real(self, state, rng)
@@ -191,4 +192,4 @@ async def test_a_long_search_runs_off_the_event_loop(monkeypatch):
     assert (await match.expect("match.update", timeout=5))["state"]["turn"] == 0
     [(thread, took)] = searched
     assert thread != threading.main_thread().name and thread.startswith("bot")
-    assert took >= 1.5 and worst < 0.5, (took, worst)
+    assert took >= 2.5 and worst < 1.2, (took, worst)
