@@ -115,7 +115,9 @@ def play_tictactoe(page: Any) -> None:
         if OVER.match(banner(page).get_attribute("data-state") or ""):
             return
         marked = page.locator(".ttt-cell[data-mark=X], .ttt-cell[data-mark=O]").count()
-        page.locator(".ttt-cell:not([disabled])").first.click()
+        cell = page.locator(".ttt-cell:not([disabled])").first
+        expect(cell).to_be_enabled()
+        cell.click()
         page.wait_for_function(
             "n => document.querySelectorAll('.ttt-cell[data-mark=X], .ttt-cell[data-mark=O]')"
             ".length > n || /^(won|lost|draw)$/.test(document.querySelector('#match-banner')"
@@ -131,7 +133,9 @@ def play_rps(page: Any) -> None:
         if OVER.match(banner(page).get_attribute("data-state") or ""):
             return
         rounds = page.locator(".rps-history li").count()
-        page.click(".rps-choice[data-choice=rock]")
+        rock = page.locator(".rps-choice[data-choice=rock]")
+        expect(rock).to_be_enabled()
+        rock.click()
         page.wait_for_function(
             "n => document.querySelectorAll('.rps-history li').length > n ||"
             " /^(won|lost|draw)$/.test(document.querySelector('#match-banner').dataset.state)",
@@ -150,6 +154,7 @@ def play_tag(page: Any) -> None:
 def test_play_against_the_computer_to_the_end(open_page, screenshot, game):
     page = open_page()
     login(page, f"solo-{game}")
+    expect(page.locator(f"[data-testid=bots-{game}]")).to_be_enabled()
     page.click(f"[data-testid=bots-{game}]")
     in_match(page)
     expect(page.locator(".roster")).to_contain_text("Bot 1 · computer")
@@ -159,6 +164,7 @@ def test_play_against_the_computer_to_the_end(open_page, screenshot, game):
         assert banner(page).get_attribute("data-state") in ("lost", "draw")  # it never loses
     screenshot(page, f"bots-{game}-over")
     first = match_id(page)
+    expect(page.locator("#play-again")).to_be_visible()
     page.click("#play-again")  # another match against the computer, seats turned
     expect(page.locator("#match-view")).not_to_have_attribute("data-match", first)
     expect(banner(page)).to_have_attribute(
