@@ -25,6 +25,11 @@ NOT_STARTED = "not_started"
 MATCH_OVER = "match_over"
 RATE_LIMITED = "rate_limited"
 TOO_LARGE = "too_large"
+# Parties (protocol.md, "Additions to v1").
+UNKNOWN_PARTY = "unknown_party"
+PARTY_FULL = "party_full"
+NOT_LEADER = "not_leader"
+IN_PARTY = "in_party"
 INTERNAL = "internal"  # extension: the server failed; the request had no effect
 
 # Close codes.

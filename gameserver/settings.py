@@ -207,3 +207,11 @@ GAMESERVER_RATE_WINDOW = env_float("GAMESERVER_RATE_WINDOW", 5)
 # match; the players who came go back to the queue at their place, and the no-show may
 # not queue again for this many seconds (error ``cooldown``). 0: no cooldown.
 GAMESERVER_NOSHOW_COOLDOWN = env_float("GAMESERVER_NOSHOW_COOLDOWN", 30)
+# Parties and bots: how long a lone ticket that asked for bots waits before bots fill
+# its match, how long a bot waits before it moves, the party size, and how long a
+# party in Redis outlives a process that died without saying its members left.
+GAMESERVER_BOT_FILL = env_float("GAMESERVER_BOT_FILL", 8)
+GAMESERVER_BOT_DELAY = env_float("GAMESERVER_BOT_DELAY", 0.4)
+GAMESERVER_BOT_THREADS = int(env_float("GAMESERVER_BOT_THREADS", 2))
+GAMESERVER_PARTY_SIZE = int(env_float("GAMESERVER_PARTY_SIZE", 8))
+GAMESERVER_PARTY_TTL = env_float("GAMESERVER_PARTY_TTL", 20)

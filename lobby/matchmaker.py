@@ -3,7 +3,10 @@
 ``Matchmaker`` is the interface; ``MemoryMatchmaker`` keeps the queues in this process
 (``lobby.matchmaker_redis`` keeps them in Redis for many processes). A pass takes
 tickets first come, first matched: a full group of ``max_players`` at once, or at least
-``min_players`` once the oldest ticket has waited the fill timeout. Popped tickets are
+``min_players`` once the oldest ticket has waited the fill timeout. A party's ticket
+holds several players (``members``) and takes as many seats: a group is the oldest
+ticket and then every later one that still fits, a ticket is never split, and a party
+never forms a group alone (it waits for others). Popped tickets are
 "placing" until ``settle``: a player whose lobby socket closes meanwhile is reported as
 gone, so that a player who left is never matched.
 
@@ -32,7 +35,12 @@ PLACING = "placing"
 
 @dataclass
 class Ticket:
-    """One player's place in one game's queue, and the lobby socket to tell."""
+    """One player's place in one game's queue, and the lobby socket to tell.
+
+    A party's ticket is its leader's (``player``) and lists every member with the lobby
+    socket to tell (``members``, ``channels``: the player first); a lone player's lists
+    just the player. ``bots``: bots may fill the match after ``GAMESERVER_BOT_FILL``.
+    """
 
     player: Identity
     game: str
@@ -40,6 +48,19 @@ class Ticket:
     rating: float = 1500.0
     enqueued: float = field(default_factory=time.time)
     proc: str = ""  # the process holding the lobby socket ("": unknown, taken as alive)
+    members: list[Identity] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+    party: str | None = None
+    bots: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.members:
+            self.members, self.channels = [self.player], [self.channel]
+
+    @property
+    def size(self) -> int:
+        """The seats the ticket takes."""
+        return len(self.members)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -50,13 +71,34 @@ class Ticket:
             "rating": self.rating,
             "enqueued": self.enqueued,
             "proc": self.proc,
+            "members": [m.as_dict() for m in self.members],
+            "channels": self.channels,
+            "party": self.party,
+            "bots": self.bots,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Ticket:
         player = Identity(data["id"], data["name"])
-        fields = (data["game"], data["channel"], data["rating"], data["enqueued"])
-        return cls(player, *fields, data.get("proc", ""))
+        members = [Identity(m["id"], m["name"]) for m in data.get("members", [])]
+        return cls(
+            player, data["game"], data["channel"], data["rating"], data["enqueued"],
+            data.get("proc", ""), members, list(data.get("channels", [])), data.get("party"),
+            data.get("bots", False),
+        )  # fmt: skip
+
+
+def fit(tickets: list[Ticket], seats: int) -> list[Ticket]:
+    """First come, first matched: the oldest ticket, then each later one that still fits."""
+    group: list[Ticket] = []
+    taken = 0
+    for ticket in tickets:
+        if taken + ticket.size <= seats:
+            group.append(ticket)
+            taken += ticket.size
+            if taken == seats:
+                break
+    return group
 
 
 class Matchmaker:
@@ -116,6 +158,11 @@ class Matchmaker:
         """Seconds left of the player's cooldown; 0 when there is none."""
         raise NotImplementedError
 
+    async def take_bot_groups(self, info: GameInfo, bot_fill: float) -> list[list[Ticket]]:
+        """Atomically pop, each as a group of its own, the tickets that asked for bots and
+        have waited ``bot_fill`` seconds (a pass first forms what groups it can)."""
+        return []
+
     async def queue_lengths(self) -> dict[str, int]:
         raise NotImplementedError
 
@@ -163,16 +210,32 @@ class MemoryMatchmaker(Matchmaker):
     async def take_groups(self, info: GameInfo, fill_timeout: float) -> list[list[Ticket]]:
         queue = self.queues.get(info.name, {})
         groups: list[list[Ticket]] = []
-        while len(queue) >= info.min_players:
-            tickets = list(queue.values())[: info.max_players]
+        while queue:
+            tickets = fit(list(queue.values()), info.max_players)
+            seats = sum(t.size for t in tickets)
             waited = time.time() - tickets[0].enqueued
-            if len(tickets) < info.max_players and waited < fill_timeout:
+            if seats < info.min_players or (seats < info.max_players and waited < fill_timeout):
                 break
-            for ticket in tickets:
-                await self.remove(ticket.player.id)
-                self.placing[ticket.player.id] = ticket
+            if len(tickets) == 1 and tickets[0].size > 1:
+                break  # a party alone is not a queue match: it waits for others
+            self.pop(tickets)
             groups.append(tickets)
         return groups
+
+    async def take_bot_groups(self, info: GameInfo, bot_fill: float) -> list[list[Ticket]]:
+        cutoff = time.time() - bot_fill
+        queue = self.queues.get(info.name, {})
+        waiting = [t for t in queue.values() if t.bots and t.enqueued <= cutoff]
+        self.pop(waiting)
+        return [[ticket] for ticket in waiting]
+
+    def pop(self, tickets: list[Ticket]) -> None:
+        """Take tickets out of their queue: placing until ``settle``."""
+        for ticket in tickets:
+            pid = ticket.player.id
+            del self.tickets[pid]
+            del self.queues[ticket.game][pid]
+            self.placing[pid] = ticket
 
     async def settle(self, tickets: list[Ticket]) -> set[str]:
         ids = {t.player.id for t in tickets}

@@ -60,28 +60,35 @@ return 0
 """
 
 # KEYS: game queue. ARGV: prefix, min players, max players, now, fill timeout, placing TTL
-# in ms. Returns the groups, each a list of tickets (JSON), oldest first.
+# in ms. Returns the groups, each a list of tickets (JSON), oldest first. A ticket takes a
+# seat per member (a party's lists several): a group is the oldest ticket, then each later
+# one that still fits, looking at most 4 * max players down the queue.
 TAKE = """
 local prefix, low, high = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now, fill = tonumber(ARGV[4]), tonumber(ARGV[5])
 local groups = {}
 while true do
-  local head = redis.call('ZRANGE', KEYS[1], 0, high - 1, 'WITHSCORES')
-  local size = #head / 2
-  if size < low then break end
-  if size < high and now - tonumber(head[2]) < fill then break end
-  local group, stale = {}, false
+  local head = redis.call('ZRANGE', KEYS[1], 0, 4 * high - 1, 'WITHSCORES')
+  if #head == 0 then break end
+  local group, taken, stale = {}, 0, false
   for i = 1, #head, 2 do
     local key = prefix .. 'p:' .. head[i]
     local f = redis.call('HMGET', key, 'state', 'ticket')
     if f[1] ~= 'queued' then
       redis.call('ZREM', KEYS[1], head[i])  -- a stray entry: drop it and look again
       stale = true
-    else
-      group[#group + 1] = {key, head[i], f[2]}
+    elseif taken < high then
+      local members = cjson.decode(f[2]).members
+      local size = (type(members) == 'table' and #members > 0) and #members or 1
+      if taken + size <= high then
+        group[#group + 1] = {key, head[i], f[2]}
+        taken = taken + size
+      end
     end
   end
   if not stale then
+    if taken < low or (taken < high and now - tonumber(head[2]) < fill) then break end
+    if #group == 1 and taken > 1 then break end  -- a party alone waits for others
     local tickets = {}
     for i, t in ipairs(group) do
       redis.call('ZREM', KEYS[1], t[2])
@@ -93,6 +100,25 @@ while true do
   end
 end
 return groups
+"""
+
+# KEYS: game queue. ARGV: prefix, cutoff (an enqueue time), placing TTL in ms. Pops the
+# tickets (at most 100) that asked for bots and were queued before the cutoff.
+TAKE_BOTS = """
+local out = {}
+for _, pid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, 100)) do
+  local key = ARGV[1] .. 'p:' .. pid
+  local f = redis.call('HMGET', key, 'state', 'ticket')
+  if f[1] ~= 'queued' then
+    redis.call('ZREM', KEYS[1], pid)
+  elseif cjson.decode(f[2]).bots == true then
+    redis.call('ZREM', KEYS[1], pid)
+    redis.call('HSET', key, 'state', 'placing')
+    redis.call('PEXPIRE', key, ARGV[3])
+    out[#out + 1] = f[2]
+  end
+end
+return out
 """
 
 # KEYS: player hashes. ARGV: their tickets (JSON). Returns the 1-based positions of the
@@ -180,6 +206,7 @@ class RedisMatchmaker(Matchmaker):
         self._add, self._remove, self._take = script(ADD), script(REMOVE), script(TAKE)
         self._settle, self._lengths = script(SETTLE), script(LENGTHS)
         self._lead, self._release = script(LEAD), script(RELEASE)
+        self._take_bots = script(TAKE_BOTS)
 
     def key(self, *parts: str) -> str:
         """A key under this matchmaker's prefix: ``key("p", player_id)``."""
@@ -210,6 +237,11 @@ class RedisMatchmaker(Matchmaker):
         args = [self.prefix, info.min_players, info.max_players, time.time(), fill_timeout]
         groups = await self._take(keys=[self.key("q", info.name)], args=[*args, self.placing_ms])
         return [[decode(data) for data in group] for group in groups]
+
+    async def take_bot_groups(self, info: GameInfo, bot_fill: float) -> list[list[Ticket]]:
+        args = [self.prefix, time.time() - bot_fill, self.placing_ms]
+        found = await self._take_bots(keys=[self.key("q", info.name)], args=args)
+        return [[decode(data)] for data in found]
 
     async def settle(self, tickets: list[Ticket]) -> set[str]:
         """As ``Matchmaker.settle``; a player whose placing lapsed also counts as gone."""

@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import secrets
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,12 +24,13 @@ from gameserver.identity import Identity
 from gameserver.protocol import ClientError
 from match import persistence
 from match.games import GameInfo
-from match.persistence import MatchRecord, SeatRecord
+from match.persistence import MatchRecord
 from match.registry import get_game, installed_games
 from match.runtime.hosting import hosts
 from match.runtime.signals import match_abandoned
 
 from .matchmaker import PLACING, QUEUED, Matchmaker, MemoryMatchmaker, Ticket
+from .seating import match_found, seat_match
 
 log = logging.getLogger("lobby")
 COOLDOWN = "cooldown"  # error code (docs/protocol.md, extensions)
@@ -59,11 +58,17 @@ class Lobby:
         game_name: Any,
         channel: str,
         queued: Callable[[], Awaitable[None]] | None = None,
+        bots: bool = False,
     ) -> None:
-        """Queue the player for a game (then await ``queued``), or raise ClientError."""
+        """Queue the player for a game (then await ``queued``), or raise ClientError.
+
+        ``bots``: if no group forms within ``GAMESERVER_BOT_FILL``, bots fill the match.
+        """
         game = get_game(game_name)
         if game is None:
             raise ClientError(protocol.UNKNOWN_GAME, f"no game called {game_name!r}")
+        if bots and not game.has_bot():
+            raise ClientError(protocol.INVALID, f"{game.name} has no bots")
         status = await self.matchmaker.status(player.id)
         if status == QUEUED:
             raise ClientError(protocol.ALREADY_QUEUED, "you are already queued")
@@ -73,7 +78,7 @@ class Lobby:
         if left > 0:
             raise Cooldown(left)
         await self.matchmaker.ready()
-        ticket = Ticket(player, game.name, channel, proc=self.matchmaker.token)
+        ticket = Ticket(player, game.name, channel, proc=self.matchmaker.token, bots=bots)
         if not await self.matchmaker.add(ticket):
             raise ClientError(protocol.ALREADY_QUEUED, "you are already queued")
         if queued is not None:
@@ -105,9 +110,14 @@ class Lobby:
             again = False
             for group in await self.matchmaker.take_groups(info, fill):
                 again = not await self.place(group) or again
+        game = get_game(info.name)
+        if game is not None and game.has_bot():
+            for group in await self.matchmaker.take_bot_groups(info, settings.GAMESERVER_BOT_FILL):
+                await self.place(group, max(1, info.min_players - group[0].size))
 
-    async def place(self, group: list[Ticket]) -> bool:
-        """Create the group's match and tell every member; False when members dropped out.
+    async def place(self, group: list[Ticket], bots: int = 0) -> bool:
+        """Create the group's match (with ``bots`` bots) and tell every member (of every
+        party's ticket too); False when members dropped out.
 
         Dropped: who cannot hear ``match.found`` (asked before the match is written and
         again before it is announced) and who left while placed (``settle``). Their
@@ -117,7 +127,7 @@ class Lobby:
         if unreachable:  # e.g. tickets left by a dead process: no match to write at all
             return await self.drop(group, unreachable)
         try:
-            record = await self.create(group)
+            record = await self.create(group, bots)
         except Exception:
             log.exception("placing players %s failed", [t.player.id for t in group])
             gone = await self.matchmaker.settle(group)
@@ -132,10 +142,13 @@ class Lobby:
         await self.matchmaker.remember(record.id, group, ttl)
         if hosts.ownership is None:
             hosts.start(record)  # one process: host it now; many: the first socket's process
-        players = [{"id": s.player_id, "name": s.name, "seat": s.seat} for s in record.seats]
-        for seat, ticket in enumerate(group):
-            event = {"type": "match.found", "match_id": record.id, "game": record.game}
-            await deliver(ticket.channel, {**event, "seat": seat, "players": players})
+        for ticket in group:
+            extra = {"party": ticket.party} if ticket.party else {}
+            for member, channel in zip(ticket.members, ticket.channels, strict=True):
+                await deliver(channel, match_found(record, member.id, **extra))
+        from .party_service import parties  # parties build on the lobby, not it on them
+
+        await parties.placed(group)
         return True
 
     async def drop(
@@ -201,13 +214,12 @@ class Lobby:
         if game is not None:
             await self.run_pass(game.info())
 
-    async def create(self, group: list[Ticket]) -> MatchRecord:
-        game, seed = group[0].game, secrets.randbits(62)
-        options = get_game(game).resolve_options(settings.GAMESERVER_GAME_OPTIONS.get(game))
-        ids = [t.player.id for t in group]
-        match_id = await persistence.acreate_match(game, seed, options, ids)
-        seats = [SeatRecord(i, t.player.id, t.player.name) for i, t in enumerate(group)]
-        return MatchRecord(match_id, game, seed, options, protocol.WAITING, time.time(), seats)
+    async def create(self, group: list[Ticket], bots: int = 0) -> MatchRecord:
+        """Record the group's match: its players in queue order, then ``bots`` bots (a
+        match with bots is unrated)."""
+        game = get_game(group[0].game)
+        players = [member for ticket in group for member in ticket.members]
+        return await seat_match(game, players, bots, rated=not bots)
 
     def ensure_timer(self) -> None:
         """Start the pass loop that fills matches whose tickets waited the fill timeout."""

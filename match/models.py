@@ -37,6 +37,8 @@ class Match(models.Model):
     final_state = models.JSONField(null=True, blank=True)
     # Real-time games: the input log, one compact MessagePack blob per match.
     input_log = models.BinaryField(null=True, blank=True)
+    # Formed by the public queue with no bots: the result moves the players' ratings.
+    rated = models.BooleanField(default=False)
 
     class Meta:
         verbose_name_plural = "matches"

@@ -26,6 +26,11 @@ class SeatRecord:
     seat: int
     player_id: str
     name: str
+    bot: bool = False
+
+    def as_player(self) -> dict[str, Any]:
+        """The seat as ``match.found`` and ``match.state`` list it."""
+        return {"id": self.player_id, "name": self.name, "seat": self.seat, "bot": self.bot}
 
 
 @dataclass
@@ -45,10 +50,15 @@ class MatchRecord:
     final_state: Any = None
 
 
-def create_match(game: str, seed: int, options: dict[str, Any], player_ids: list[str]) -> str:
-    """A new waiting match with ``player_ids`` seated in order; returns its id."""
+def create_match(
+    game: str, seed: int, options: dict[str, Any], player_ids: list[str], rated: bool = True
+) -> str:
+    """A new waiting match with ``player_ids`` seated in order; returns its id.
+
+    ``rated``: the result moves ratings (the public queue's matches without bots).
+    """
     with transaction.atomic():
-        match = Match.objects.create(game=game, seed=seed, options=options)
+        match = Match.objects.create(game=game, seed=seed, options=options, rated=rated)
         Seat.objects.bulk_create(
             Seat(match=match, seat=i, player_id=pid) for i, pid in enumerate(player_ids)
         )
@@ -61,7 +71,7 @@ def load_match(match_id: str) -> MatchRecord | None:
     if match is None:
         return None
     seats = [
-        SeatRecord(s.seat, s.player_id, s.player.name)
+        SeatRecord(s.seat, s.player_id, s.player.name, s.player.bot)
         for s in match.seats.select_related("player").order_by("seat")
     ]
     moves = [(m.seat, m.payload) for m in match.moves.order_by("seq")]

@@ -17,7 +17,7 @@ def new_id() -> str:
 
 
 class Player(models.Model):
-    """Someone who plays: a guest with a name, or a Django user."""
+    """Someone who plays: a guest with a name, or a Django user (or a server-side bot)."""
 
     id = models.CharField(primary_key=True, max_length=16, default=new_id, editable=False)
     name = models.CharField(max_length=40)
@@ -25,11 +25,18 @@ class Player(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created = models.DateTimeField(auto_now_add=True)
+    bot = models.BooleanField(default=False)
 
     class Meta:
         # The table the match app created before players had an app of their own.
         db_table = "match_player"
         indexes = [models.Index(fields=["name"])]
+        # One row per bot name ("Bot 1", "Bot 2"...): processes creating one at once agree.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(bot=True), name="one_bot_per_name"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id})"

@@ -11,8 +11,9 @@ TEST_LAYERS = {"default": {"BACKEND": "tests.layers.MsgpackInMemoryChannelLayer"
 @pytest.fixture(autouse=True)
 def fresh_server(settings):
     """Each test gets its own channel layer, hosts and lobby: no state leaks between loops."""
-    from lobby import service
+    from lobby import party_service, service
     from lobby.matchmaker import MemoryMatchmaker
+    from lobby.parties import MemoryParties
     from match.runtime.hosting import hosts
 
     settings.CHANNEL_LAYERS = TEST_LAYERS
@@ -21,6 +22,7 @@ def fresh_server(settings):
     channel_layers.backends.clear()
     hosts.__init__()
     service.lobby.__init__(MemoryMatchmaker())
+    party_service.parties.__init__(MemoryParties())
     delivery._local.clear()
     yield
     channel_layers.backends.clear()

@@ -25,6 +25,7 @@ from .. import persistence
 from ..games import Game, IllegalMove, Outcome
 from ..persistence import MatchRecord
 from . import metrics
+from .bots import attach_bots
 from .journal import Journal
 from .replay import initial_state, pack_inputs, turn_states
 from .room import Connection
@@ -51,6 +52,7 @@ class MatchHost(Verdicts):
         self.seats = record.seats
         self.status = record.status
         self.created_ts = record.created_ts
+        self.seed = record.seed  # bots draw from it
         self.state = initial_state(game, len(record.seats), record.options, record.seed)
         for state in turn_states(game, self.state, record.moves):
             self.state = state
@@ -82,6 +84,7 @@ class MatchHost(Verdicts):
             for seat in range(len(self.seats)):
                 self.start_grace(seat)
             self.start_ticks()
+        attach_bots(self)  # bot seats count as connected; after a rebuild they play on
 
     def seat_of(self, player_id: str) -> int | None:
         return next((s.seat for s in self.seats if s.player_id == player_id), None)
@@ -344,4 +347,5 @@ class MatchHost(Verdicts):
             "seq": self.seq,
             "state": self.game.view(self.state, seat),
             **(self.turns.fields() if self.status == ACTIVE else {}),
+            "players": [s.as_player() for s in self.seats],
         }

@@ -1,12 +1,14 @@
 // The demo's shell: picks the encoding, keeps the player's session (per tab), holds the
 // one lobby socket, and routes between views by the URL's hash:
-//   #/            lobby: games, queue, live matches, history
+//   #/            lobby: games, queue, party, live matches, history
 //   #/match/<id>  a match, as a player or a spectator
 //   #/replay/<id> a finished match, step by step
+// An invite link (/?party=CODE) asks for a name if needed, then joins that party.
 
 import { GameClient, loadMsgpack } from "../gameserver-client.js";
 import { toast } from "./dom.js";
 import { setAnnounced } from "./games/index.js";
+import * as parties from "./views/parties.js";
 import * as lobbyView from "./views/lobby.js";
 import * as loginView from "./views/login.js";
 import * as matchView from "./views/match.js";
@@ -21,9 +23,11 @@ const app = {
   client: null,
   lobby: null,
   games: [],
-  queue: null, // {game, since} while a ticket is open
+  queue: null, // {game, since, party} while a ticket is open
   found: new Map(), // match id -> match.found message (players' names before the API has them)
   view: null,
+  party: null, // the party this tab is in ({code, leader, members, queued}), or null
+  invite: parties.inviteFromUrl(), // a party code from an invite link, until joined
 
   go(hash) {
     if (location.hash === hash) route();
@@ -41,6 +45,7 @@ const app = {
     app.lobby?.close();
     app.lobby = null;
     app.queue = null;
+    app.party = null;
     app.client.token = null;
     app.client.player = null;
     showPlayer();
@@ -115,6 +120,7 @@ async function connectLobby() {
   });
   lobby.on("lost", () => toast("Lost the lobby connection. Reload the page.", "error"));
   lobby.on("server-error", (err) => toast(err.message, "error"));
+  parties.listen(app, lobby);
   lobby.on("match.found", (found) => {
     app.queue = null;
     app.found.set(found.match_id, found);
@@ -136,6 +142,7 @@ async function connectLobby() {
     throw err;
   }
   showPlayer();
+  parties.acceptInvite(app);
 }
 
 /** True when the site answers over HTTP: a refused socket then means a refused token. */

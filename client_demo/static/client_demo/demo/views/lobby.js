@@ -2,12 +2,14 @@
 
 import { ago, clock, h, mount, toast } from "../dom.js";
 import { blurbOf, titleOf } from "../games/index.js";
+import * as parties from "./parties.js";
 
 const REFRESH_MS = 4000;
 
 export function create(root, app) {
   const player = app.client.player;
   const games = h("div", { class: "games", id: "games" });
+  const party = h("div", { id: "party-slot" });
   const live = h("ul", { class: "list", id: "live-matches" });
   const history = h("ul", { class: "list", id: "history" });
   mount(
@@ -15,7 +17,8 @@ export function create(root, app) {
     h(
       "section",
       { class: "view view-lobby", id: "lobby" },
-      h("div", { class: "hero" }, h("h1", {}, `Hi ${player.name}, what shall we play?`), h("p", { class: "muted" }, "Queue for a game and you are matched with the next player who does the same.")),
+      h("div", { class: "hero" }, h("h1", {}, `Hi ${player.name}, what shall we play?`), h("p", { class: "muted" }, "Queue for a game and you are matched with the next player who does the same, or play against the computer.")),
+      party,
       games,
       h(
         "div",
@@ -28,6 +31,7 @@ export function create(root, app) {
 
   let tick = 0;
   function drawGames() {
+    mount(party, parties.card(app));
     if (!app.games.length) {
       mount(games, h("div", { class: "card muted" }, "Connecting to the lobby…"));
       return;
@@ -57,13 +61,14 @@ export function create(root, app) {
           },
           "Play",
         );
+    const solo = queued || !app.party ? action : null; // a party's own buttons instead
     return h(
       "article",
       { class: `card game-card${queued ? " queued" : ""}`, dataset: { game: game.name } },
       h("div", { class: "game-head" }, h("h3", {}, titleOf(game.name)), h("span", { class: `badge ${game.realtime ? "badge-rt" : ""}` }, game.realtime ? "real time" : "turn based")),
       h("p", { class: "muted" }, blurbOf(game.name)),
       h("p", { class: "small muted" }, seats),
-      action,
+      h("div", { class: "row card-actions" }, solo, queued ? null : parties.cardActions(app, game)),
     );
   }
 

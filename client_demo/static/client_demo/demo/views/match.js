@@ -4,6 +4,7 @@
 import { h, mount, nameOf, toast } from "../dom.js";
 import { rendererFor, titleOf } from "../games/index.js";
 import * as debug from "./debug.js";
+import * as parties from "./parties.js";
 
 const REASONS = {
   resign: "resigned",
@@ -93,6 +94,7 @@ export function create(root, app, matchId) {
           { class: `chip${p.seat === match.seat ? " me" : ""}${away.has(p.seat) ? " away" : ""}` },
           p.name,
           p.seat === match.seat ? " (you)" : "",
+          p.bot ? " · computer" : "",
         ),
       ),
       match.isSpectator && match.status ? h("span", { class: "chip spectator" }, "spectating") : null,
@@ -162,6 +164,7 @@ export function create(root, app, matchId) {
 
   async function playAgain() {
     try {
+      if (await parties.playAgain(app, found || { game: match.game }, players)) return;
       await app.queueFor(match.game);
       app.go("#/");
     } catch (err) {
@@ -171,8 +174,8 @@ export function create(root, app, matchId) {
 
   async function loadPlayers() {
     try {
-      const info = await client.getMatch(matchId);
-      players = info.players;
+      // match.state lists the players (with their bot flags); older servers: the API
+      players = match.players || (await client.getMatch(matchId)).players;
       if (renderer) {
         // names arrived after the first draw: rebuild the board with them
         renderer.destroy();
