@@ -159,6 +159,7 @@ def load(argv: list[str], log_dir: Path, budget: float) -> dict[str, Any]:
     try:
         result: dict[str, Any] = json.loads(done.stdout)
     except ValueError:
+        (log_dir / "tester.out").write_bytes(done.stdout)
         tail = done.stderr.decode(errors="replace")[-500:]
         return {"failed": f"no result (exit {done.returncode}): {tail}"}
     return result
