@@ -51,8 +51,10 @@ format: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) db.sqlite3 var test-artifacts
 
-# Every workload against daphne and uvicorn, server and load tester pinned to their own
-# cores; writes docs/performance.md (about 12 minutes; BENCH_ARGS=--quick for a smoke run).
+# Every workload against daphne and uvicorn, then on the Colyseus peer (bench/colyseus/,
+# needs node and npm; BENCH_ARGS=--no-peer skips it), server and load tester pinned to
+# their own cores; writes docs/performance.md (about 15 minutes; BENCH_ARGS=--quick for a
+# smoke run).
 BENCH_ARGS ?=
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

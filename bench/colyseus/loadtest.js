@@ -17,6 +17,9 @@ import http from "node:http";
 import { Client, Room } from "@colyseus/sdk";
 import { Connection } from "@colyseus/sdk/Connection";
 
+// stdout carries the result only (--json): whatever the SDK logs goes to stderr.
+console.log = console.info = console.error;
+
 const CYCLE_TIMEOUT_MS = 30_000; // one match, joining included: longer means it is stuck
 const START_TIMEOUT_MS = 30_000; // W2: every room full and started
 const SETTLE_MS = 1000; // W3: before reading memory at half
@@ -51,10 +54,10 @@ function parseArgs(argv) {
     let [key, value] = argv[i].replace(/^--/, "").split(/=(.*)/s, 2);
     key = key.replace(/-/g, "_");
     if (key === "help" || key === "h") {
-      console.log(
+      process.stdout.write(
         "node loadtest.js [--url URL | --port PORT] [--scenario w1|w2|w3] [--players P]\n" +
           "  [--rooms R] [--sockets N] [--duration S] [--warmup S] [--rate HZ]\n" +
-          "  [--concurrency C] [--drain S] [--server-pid PID] [--json] [--quiet]",
+          "  [--concurrency C] [--drain S] [--server-pid PID] [--json] [--quiet]\n",
       );
       process.exit(0);
     }
@@ -673,8 +676,8 @@ async function main() {
     result.machine = { other_busy_cores: round((busy1 - busy0 - ours) / window, 2) };
   }
   result.headline = Scenario.headline(result);
-  if (config.json) process.stdout.write(JSON.stringify(result) + "\n");
-  else console.log(JSON.stringify(result.headline, null, 2));
+  const shown = config.json ? result : result.headline;
+  process.stdout.write(JSON.stringify(shown, null, config.json ? 0 : 2) + "\n");
   process.exit(result.headline.errors ? 1 : 0);
 }
 

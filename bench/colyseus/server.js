@@ -8,7 +8,8 @@
 // LobbyRoom, where the idle sockets of W3 wait). Colyseus keeps nothing: no database,
 // no record of a match once its room is disposed (ours commits every move and result).
 //
-// Environment: PORT (default 2567), TAG_DURATION_S (default 60), TAG_FILL_MS (how
+// Environment: PORT (default 2567), BACKLOG (the listen queue, default Node's 511; the
+// bench uses 2048, uvicorn's default), TAG_DURATION_S (default 60), TAG_FILL_MS (how
 // long a tag room waits for its 8th player before it starts with fewer; default 10000),
 // TICTACTOE_PATCH ("immediate", the default: the state goes out as soon as the match
 // starts and after each move, as ours does; "tick": only at the room's 50 ms patch rate,
@@ -277,5 +278,5 @@ const server = new Server({
 server.define("tictactoe", TicTacToeRoom);
 server.define("tag", TagRoom);
 server.define("lobby", LobbyRoom);
-await server.listen(PORT, "127.0.0.1");
+await server.listen(PORT, "127.0.0.1", Number(process.env.BACKLOG || 511));
 console.log(`colyseus listening on 127.0.0.1:${PORT}`);
