@@ -178,3 +178,8 @@ GAMESERVER_CROSS_PROCESS = env_bool("GAMESERVER_CROSS_PROCESS", bool(REDIS_URL))
 GAMESERVER_HOST_TTL = env_float("GAMESERVER_HOST_TTL", 5)
 GAMESERVER_REAP_INTERVAL = env_float("GAMESERVER_REAP_INTERVAL", 5)
 GAMESERVER_PAGE_SIZE = int(env_float("GAMESERVER_PAGE_SIZE", 20))
+
+# Crash safety: how fast a dead process's matches move, and how often real-time inputs
+# are made durable (a rebuilt real-time match resumes from the last write).
+GAMESERVER_PROCESS_TTL = env_float("GAMESERVER_PROCESS_TTL", 1.5)
+GAMESERVER_INPUT_JOURNAL_INTERVAL = env_float("GAMESERVER_INPUT_JOURNAL_INTERVAL", 1.0)

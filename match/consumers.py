@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from .runtime.hosting import finished_frame, hosts
 from .runtime.remote import RemoteHost
 
 CLOSE_RESTART = protocol.CLOSE_HOST_MOVED  # reconnect: the new host is elsewhere
+WATCH_EVERY_S = 0.1  # how often a socket on a remote host checks that host's process
 
 
 class MatchConsumer(ProtocolConsumer):
@@ -62,19 +64,37 @@ class MatchConsumer(ProtocolConsumer):
             await self.host.leave(self)
 
     async def watch(self, host: RemoteHost) -> None:
-        """Close (4503) when the remote host is gone: no state within a TTL, or a new owner.
+        """Follow a host in another process until this socket closes or the host moves.
 
-        The client reconnects, and its socket then finds (or becomes) the new host.
+        The moment the host's process is gone (its liveness key expired), this process
+        takes the match over and the socket joins it here. Otherwise: close (4503) when
+        no state came within a TTL, or when another process owns the match now; the
+        client reconnects, and its socket then finds (or becomes) the new host.
         """
         ttl = settings.GAMESERVER_HOST_TTL
-        await asyncio.sleep(ttl + 1)
-        while self.is_open:
+        started = checked = time.monotonic()
+        while self.is_open and self.host is host:
+            await asyncio.sleep(WATCH_EVERY_S)
             with contextlib.suppress(Exception):
-                owner = await hosts.ownership.owner(host.id)
-                if self.last_seq is None or owner != host.channel:
+                if not await hosts.owner_alive(host.channel):
+                    await self.take_over(host)
+                    return
+                now = time.monotonic()
+                if now - checked < ttl and (self.last_seq is not None or now - started < ttl):
+                    continue
+                checked = now
+                if self.last_seq is None or await hosts.ownership.owner(host.id) != host.channel:
                     await self.close(CLOSE_RESTART)
                     return
-            await asyncio.sleep(ttl)
+
+    async def take_over(self, dead: RemoteHost) -> None:
+        """The remote host's process died: host the match here and join it, if we can."""
+        found = await hosts.open(dead.id)
+        if isinstance(found, MatchHost) and self.is_open:
+            self.host, self.last_seq = found, None
+            await found.join(self)
+        elif self.is_open:
+            await self.close(CLOSE_RESTART)
 
     def live_host(self) -> MatchHost | RemoteHost:
         if self.host is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgpack
 import orjson
 from channels.db import database_sync_to_async
 from django.db import connection, transaction
@@ -16,7 +17,7 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from .games import Outcome
-from .models import Match, Move, Seat
+from .models import InputChunk, Match, Move, Seat
 
 
 @dataclass
@@ -41,6 +42,16 @@ class MatchRecord:
     input_log: bytes | None = None
     result: dict[str, Any] | None = None
     final_state: Any = None
+    journal: Journaled | None = None  # real-time: the inputs journaled while it played
+
+
+@dataclass
+class Journaled:
+    """A real-time match's input journal: ticks played, the seq promised, the changes."""
+
+    ticks: int
+    seq: int
+    changes: list[list[Any]]
 
 
 def create_match(game: str, seed: int, options: dict[str, Any], player_ids: list[str]) -> str:
@@ -78,7 +89,28 @@ def load_match(match_id: str) -> MatchRecord | None:
         input_log=bytes(match.input_log) if match.input_log is not None else None,
         result=result,
         final_state=match.final_state,
+        journal=load_journal(match_id),
     )
+
+
+def load_journal(match_id: str) -> Journaled | None:
+    """The input chunks of a real-time match, joined; None if it has none."""
+    chunks = list(InputChunk.objects.filter(match_id=match_id).order_by("id"))
+    if not chunks:
+        return None
+    changes = [change for chunk in chunks for change in msgpack.unpackb(bytes(chunk.inputs))]
+    return Journaled(
+        ticks=max(c.ticks for c in chunks), seq=max(c.seq for c in chunks), changes=changes
+    )
+
+
+def record_input_chunks(rows: list[tuple[str, int, int, list[list[Any]]]]) -> None:
+    """Commit real-time input chunks ``(match id, ticks, seq, changes)`` in one transaction."""
+    with transaction.atomic():
+        InputChunk.objects.bulk_create(
+            InputChunk(match_id=m, ticks=t, seq=q, inputs=msgpack.packb(c, use_bin_type=True))
+            for m, t, q, c in rows
+        )
 
 
 def mark_started(match_id: str) -> None:
@@ -174,4 +206,5 @@ amark_started = database_sync_to_async(mark_started)
 afinish_match = database_sync_to_async(finish_match)
 aunfinished_match_of = database_sync_to_async(unfinished_match_of)
 arecord_moves = database_sync_to_async(record_moves)
+arecord_input_chunks = database_sync_to_async(record_input_chunks)
 aunfinished_matches = database_sync_to_async(unfinished_matches)
