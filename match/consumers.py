@@ -64,12 +64,12 @@ class MatchConsumer(ProtocolConsumer):
             await self.host.leave(self)
 
     async def watch(self, host: RemoteHost) -> None:
-        """Follow a host in another process until this socket closes or the host moves.
+        """Follow a host in another process until this socket closes.
 
         The moment the host's process is gone (its liveness key expired), this process
-        takes the match over and the socket joins it here. Otherwise: close (4503) when
-        no state came within a TTL, or when another process owns the match now; the
-        client reconnects, and its socket then finds (or becomes) the new host.
+        takes the match over (or finds who did) and the socket joins the new host.
+        Otherwise: close (4503) when no state came within a TTL, or when another process
+        owns the match now; the client reconnects and its socket finds the new host.
         """
         ttl = settings.GAMESERVER_HOST_TTL
         started = checked = time.monotonic()
@@ -77,8 +77,11 @@ class MatchConsumer(ProtocolConsumer):
             await asyncio.sleep(WATCH_EVERY_S)
             with contextlib.suppress(Exception):
                 if not await hosts.owner_alive(host.channel):
-                    await self.take_over(host)
-                    return
+                    found = await self.take_over(host)
+                    if found is None:
+                        return
+                    host, started = found, time.monotonic()
+                    continue
                 now = time.monotonic()
                 if now - checked < ttl and (self.last_seq is not None or now - started < ttl):
                     continue
@@ -87,14 +90,18 @@ class MatchConsumer(ProtocolConsumer):
                     await self.close(CLOSE_RESTART)
                     return
 
-    async def take_over(self, dead: RemoteHost) -> None:
-        """The remote host's process died: host the match here and join it, if we can."""
+    async def take_over(self, dead: RemoteHost) -> RemoteHost | None:
+        """The remote host's process died: join the match's new host (here if nobody
+        else took it). Returns the new host when it too is remote, to watch it."""
         found = await hosts.open(dead.id)
-        if isinstance(found, MatchHost) and self.is_open:
-            self.host, self.last_seq = found, None
-            await found.join(self)
-        elif self.is_open:
+        if not self.is_open:
+            return None
+        if not isinstance(found, MatchHost | RemoteHost):  # over meanwhile: reconnect to see
             await self.close(CLOSE_RESTART)
+            return None
+        self.host, self.last_seq = found, None
+        await found.join(self)
+        return found if isinstance(found, RemoteHost) else None
 
     def live_host(self) -> MatchHost | RemoteHost:
         if self.host is None:
