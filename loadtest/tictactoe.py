@@ -11,7 +11,7 @@ import asyncio
 import time
 from typing import Any
 
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from .client import Wire
 from .scenario import Scenario, latency, per_1000, per_s
@@ -30,6 +30,17 @@ def decided(state: dict[str, Any]) -> bool:
     return won or None not in board
 
 
+class Seen:
+    """What one bot saw of one match, across its sockets: the last seq, the last drop."""
+
+    __slots__ = ("dropped", "found_at", "match_id", "seat", "seq")
+
+    def __init__(self, match_id: str, seat: int, found_at: float) -> None:
+        self.match_id, self.seat, self.found_at = match_id, seat, found_at
+        self.seq = 0
+        self.dropped: float | None = None
+
+
 class Refused(Exception):
     """The server answered with an error or something unexpected."""
 
@@ -37,10 +48,10 @@ class Refused(Exception):
 class Bot:
     """One W1 player: its token and lobby socket."""
 
-    __slots__ = ("lobby", "name", "token")
+    __slots__ = ("id", "lobby", "name", "token")
 
-    def __init__(self, name: str, token: str, lobby: Wire) -> None:
-        self.name, self.token, self.lobby = name, token, lobby
+    def __init__(self, name: str, token: str, lobby: Wire, player_id: str = "") -> None:
+        self.name, self.token, self.lobby, self.id = name, token, lobby, player_id
 
 
 class TicTacToeCycle(Scenario):
@@ -58,7 +69,7 @@ class TicTacToeCycle(Scenario):
         welcome = await self.recv(lobby)
         if welcome.get("type") != "welcome":
             raise Refused(f"expected welcome, got {welcome}")
-        return Bot(welcome["player"]["name"], token, lobby)
+        return Bot(welcome["player"]["name"], token, lobby, welcome["player"]["id"])
 
     async def run(self) -> None:
         tasks = [asyncio.create_task(self.cycle_forever(bot)) for bot in self.bots]
@@ -78,7 +89,10 @@ class TicTacToeCycle(Scenario):
                 self.fail(str(exc), exc)
                 await asyncio.sleep(0.1)
             except (ConnectionClosed, InvalidHandshake, OSError) as exc:
-                self.fail("lobby_connection", exc)
+                if self.w.config.reconnect:  # expected when a process dies: not an error
+                    self.rec.count("lobby_drops")
+                else:
+                    self.fail("lobby_connection", exc)
                 await self.reenter(bot)
 
     async def reenter(self, bot: Bot) -> None:
@@ -88,37 +102,72 @@ class TicTacToeCycle(Scenario):
         try:
             bot.lobby = (await self.enter(bot.token)).lobby
         except (ConnectionClosed, InvalidHandshake, OSError, TimeoutError, Refused) as exc:
+            if isinstance(exc, InvalidStatus):  # the proxy's 502s: counted by status
+                self.rec.count(f"lobby_refused_{exc.response.status_code}")
             self.fail("reconnect", exc)
 
     async def cycle(self, bot: Bot) -> None:
         """One match: queue, wait for match.found, play it to the end."""
         queued = time.perf_counter()
         await self.send(bot.lobby, JOIN)
-        self.expect(await self.recv(bot.lobby), "queue.joined")
+        joined = await self.recv(bot.lobby)
+        if joined.get("code") == "in_match" and self.w.config.reconnect:
+            return await self.rejoin(bot)  # its match.found was lost with a dead process
+        self.expect(joined, "queue.joined")
         found = self.expect(await self.recv(bot.lobby), "match.found")
         self.rec.sample("queue_wait", (time.perf_counter() - queued) * 1000)
+        self.w.gauge("playing", 1)
         try:
-            via = self.w.match_server(found["seat"])
-            match = await self.open(f"/ws/match/{found['match_id']}/", bot.token, via)
-        except (InvalidHandshake, OSError) as exc:
-            raise Refused("match_handshake") from exc
-        try:
-            self.w.gauge("playing", 1)
-            await self.play(match, found["seat"], time.perf_counter())
-        except ConnectionClosed as exc:  # the lobby is fine: go on with it
-            raise Refused("match_connection") from exc
+            await self.attend(bot, found["match_id"], found["seat"])
         finally:
             self.w.gauge("playing", -1)
-            await self.close(match)
+
+    async def rejoin(self, bot: Bot) -> None:
+        """Find the player's unfinished match over HTTP, as a client would, and play it."""
+        self.rec.count("in_match_rejoins")
+        for status in ("active", "waiting"):
+            page = await self.w.server.get_json(f"/api/matches?player={bot.id}&status={status}")
+            for match in page["results"]:
+                seat = next(p["seat"] for p in match["players"] if p["id"] == bot.id)
+                return await self.attend(bot, match["id"], seat)
+        await asyncio.sleep(0.2)  # over meanwhile: queue again
+
+    async def attend(self, bot: Bot, match_id: str, seat: int) -> None:
+        """Play the match to its end; with ``reconnect``, through dropped sockets."""
+        path, attempt = f"/ws/match/{match_id}/", 0
+        seen = Seen(match_id, seat, time.perf_counter())
+        while True:
+            try:
+                match = await self.open(path, bot.token, self.w.match_server(seat, attempt))
+            except (InvalidHandshake, OSError) as exc:
+                if not self.w.config.reconnect:
+                    raise Refused("match_handshake") from exc
+                attempt += 1
+                self.rec.count("match_reopen_failed")
+                await asyncio.sleep(0.1)
+                continue
+            try:
+                return await self.play(match, seen)
+            except ConnectionClosed as exc:  # the lobby is fine: go on with it
+                if not self.w.config.reconnect or (exc.rcvd and exc.rcvd.code == 1000):
+                    raise Refused("match_connection") from exc
+                seen.dropped = time.perf_counter()
+                self.rec.count("match_drops")
+            finally:
+                await self.close(match)
 
     def expect(self, message: dict[str, Any], kind: str) -> dict[str, Any]:
         if message.get("type") != kind:
             raise Refused(message.get("code") or f"unexpected_{message.get('type')}")
         return message
 
-    async def play(self, match: Wire, seat: int, found_at: float) -> None:
+    async def play(self, match: Wire, seen: Seen) -> None:
         """From match.state to match.over; each move's round trip is sampled."""
+        seat, found_at = seen.seat, seen.found_at
         first = self.expect(await self.recv(match), "match.state")
+        self.resumed(seen, first["seq"])
+        if first["status"] == "over":  # it ended while this socket was away
+            return self.over(first["result"], seen)
         active, seq, state = first["status"] == "active", first["seq"], first["state"]
         pending: tuple[int, float] | None = None
         while True:
@@ -131,6 +180,7 @@ class TicTacToeCycle(Scenario):
             kind = message["type"]
             if kind == "match.update":
                 seq, state = message["seq"], message["state"]
+                seen.seq = seq
                 if pending is not None and seq == pending[0]:
                     self.rec.sample("move_rtt", (time.perf_counter() - pending[1]) * 1000)
                     pending = None
@@ -138,15 +188,27 @@ class TicTacToeCycle(Scenario):
                 active, seq, state = True, message["seq"], message["state"]
                 self.rec.sample("start_wait", (time.perf_counter() - found_at) * 1000)
             elif kind == "match.over":
-                return self.over(message["result"], seat)
+                return self.over(message["result"], seen)
             elif kind == "error":
                 await self.send(match, {"type": "resign"})
                 raise Refused(message.get("code", "error"))
 
-    def over(self, result: dict[str, Any], seat: int) -> None:
+    def resumed(self, seen: Seen, seq: int) -> None:
+        """A match.state after a drop: time the failover; seq must not go backwards."""
+        if seen.dropped is not None:
+            self.rec.sample("failover", (time.perf_counter() - seen.dropped) * 1000)
+            self.rec.note("failovers", f"{seen.match_id}:{seen.seat}:{seen.dropped}",
+                          round(time.perf_counter() - seen.dropped, 3))  # fmt: skip
+            seen.dropped = None
+            if seq < seen.seq:
+                self.rec.error("seq_backwards")
+        seen.seq = seq
+
+    def over(self, result: dict[str, Any], seen: Seen) -> None:
+        self.rec.note("results", f"{seen.match_id}:{seen.seat}", result)
         if result.get("winner") != 0 or result.get("reason") != "win":
             self.rec.error("unexpected_result")
-        elif seat == 0:
+        elif seen.seat == 0:
             self.rec.count("matches")
 
     @staticmethod
