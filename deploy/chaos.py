@@ -1,0 +1,283 @@
+"""``make chaos``: kill server processes under load and check that no result changed.
+
+N server processes (``deploy/cluster.sh``: uvicorn, supervised, behind nginx; without
+nginx the load tester gets the processes' own URLs) on Redis and a fresh PostgreSQL
+database; W1 (tic-tac-toe bots) and W2 (tag rooms) from the load tester, reconnecting
+as clients do; ``kill -9`` of one process every ``--kill-every`` seconds, which the
+supervisor restarts 5 s later. Then, once the load is over: the database against what
+the clients saw (results lost, doubled, contradicting the final state), matches and
+players stuck, Redis keys left over, failover times. Traffic stays on 127.0.0.1.
+
+    make chaos                                   # about 5 minutes
+    .venv/bin/python deploy/chaos.py --duration 60 --kill-every 20   # shorter
+
+Writes ``var/chaos/<time>/report.md`` (and the logs); ``--doc`` also puts the report
+into docs/deploy.md between its ``chaos:`` markers. Exits 1 when a figure is not zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+import chaos_check as check  # noqa: E402
+
+from loadtest.probe import free_port  # noqa: E402
+
+PY = str(ROOT / ".venv/bin/python")
+KEYS_SETTLE_S = 3.0  # past a process TTL and a heartbeat: dead processes' keys are gone
+
+
+def consecutive_free_ports(count: int) -> int:
+    while True:
+        first = free_port()
+        if first + count < 65000 and all(port_free(first + i) for i in range(count)):
+            return first
+
+
+def port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+class Cluster:
+    """``deploy/cluster.sh`` in the background, and the pids of its server processes."""
+
+    def __init__(self, args: argparse.Namespace, rundir: Path, env: dict[str, str]) -> None:
+        self.count, self.rundir = args.processes, rundir
+        self.first, self.port = consecutive_free_ports(args.processes), free_port()
+        self.nginx = shutil.which("nginx") is not None
+        env = {**env, "PROCESSES": str(self.count), "PORT": str(self.port),
+               "FIRST_BACKEND_PORT": str(self.first), "RUNDIR": str(rundir),
+               "SERVER": "uvicorn", "RESTART_DELAY": str(args.restart_delay),
+               "NGINX": "1" if self.nginx else "0"}  # fmt: skip
+        out = open(rundir / "cluster.out", "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            ["bash", "deploy/cluster.sh"], cwd=ROOT, env=env, stdout=out, stderr=out,
+            start_new_session=True,
+        )  # fmt: skip
+        self.urls = [f"http://127.0.0.1:{self.first + i}" for i in range(self.count)]
+        self.url = f"http://127.0.0.1:{self.port}" if self.nginx else self.urls[0]
+        deadline = time.monotonic() + 90
+        while not all(healthy(u) for u in [*self.urls, self.url]):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError((rundir / "cluster.out").read_text()[-3000:])
+            time.sleep(0.5)
+
+    def kill(self, index: int) -> int:
+        """``kill -9`` one server process (its supervisor restarts it); returns its pid."""
+        pid = int((self.rundir / f"server-{self.first + index}.pid").read_text())
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def load(cluster: Cluster, args: argparse.Namespace, scenario: str, rundir: Path):
+    """One load tester process, reconnecting as clients do; its JSON goes to a file."""
+    size = ["--players", str(args.players)] if scenario == "w1" else ["--rooms", str(args.rooms)]
+    command = [PY, "-m", "loadtest", "--url", cluster.url, "--scenario", scenario, *size,
+               "--duration", str(args.duration), "--warmup", "1", "--reconnect", "--json",
+               "--quiet", "--drain", "10"]  # fmt: skip
+    if not cluster.nginx:
+        command += ["--match-urls", ",".join(cluster.urls)]
+    out = open(rundir / f"{scenario}.json", "wb")  # noqa: SIM115
+    err = open(rundir / f"{scenario}.log", "wb")  # noqa: SIM115
+    return subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err)
+
+
+def create_database(base: str) -> str:
+    name = f"chaos_{secrets.token_hex(4)}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(url: str) -> None:
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(args: argparse.Namespace, rundir: Path) -> dict[str, Any]:
+    database = create_database(args.postgres)
+    redis.Redis.from_url(args.redis).flushdb()
+    options = json.dumps({"tag": {"duration_s": args.tag_seconds}})
+    env = {**os.environ, "DATABASE_URL": database, "REDIS_URL": args.redis,
+           "GAMESERVER_GAME_OPTIONS": options, "GAMESERVER_FILL_TIMEOUT": "1",
+           "LOG_LEVEL": "INFO"}  # fmt: skip
+    cluster = Cluster(args, rundir, env)
+    try:
+        testers = [load(cluster, args, s, rundir) for s in ("w1", "w2")]
+        kills = kill_on_schedule(cluster, testers, args)
+        for tester in testers:
+            tester.wait(args.duration + 120)
+        results = [json.loads((rundir / f"{s}.json").read_text() or "{}") for s in ("w1", "w2")]
+        check.setup_django(database)
+        stuck = settle(args.settle)
+        time.sleep(KEYS_SETTLE_S)  # keys of matches that just ended are released or expire
+        return figures(args, kills, results, stuck)
+    finally:
+        cluster.stop()
+        drop_database(database)
+
+
+def kill_on_schedule(cluster: Cluster, testers: list, args: argparse.Namespace) -> list:
+    kills, index = [], 0
+    time.sleep(args.first_kill)
+    while all(t.poll() is None for t in testers) and len(kills) < args.kills:
+        kills.append((time.time(), cluster.kill(index % cluster.count)))
+        print(f"chaos: kill -9 of process {index % cluster.count} (pid {kills[-1][1]})",
+              flush=True)  # fmt: skip
+        index += 1
+        deadline = time.monotonic() + args.kill_every
+        while time.monotonic() < deadline and all(t.poll() is None for t in testers):
+            time.sleep(0.5)
+    return kills
+
+
+def settle(seconds: float) -> list[str]:
+    """Wait (up to ``seconds``) for every match to be over; the ones that are not."""
+    deadline = time.monotonic() + seconds
+    while (left := check.unfinished()) and time.monotonic() < deadline:
+        time.sleep(1)
+    return left
+
+
+def figures(args, kills: list, results: list[dict], stuck: list[str]) -> dict[str, Any]:
+    """The run's figures: ``context``, ``zero`` (each must be 0) and ``failover``."""
+    notes = check.merge_notes(results)
+    errors: dict[str, int] = {}
+    for result in results:
+        for name, value in result.get("totals", {}).items():
+            if name.startswith("error."):
+                errors[name[6:]] = errors.get(name[6:], 0) + value
+    context, zero = check.check_results(notes)
+    keys, left = check.redis_keys(args.redis, args.processes)
+    w1, w2 = (r.get("totals", {}) for r in results)
+    context = {
+        "processes, kills (kill -9, restarted after)": f"{args.processes}, {len(kills)} "
+        f"({args.restart_delay} s)",
+        "W1 bots, matches seat 0 saw end": f"{args.players}, {w1.get('matches', 0)}",
+        "W2 rooms of 8": args.rooms,
+        "match sockets dropped (W1, W2)": f"{w1.get('match_drops', 0)}, {w2.get('match_drops', 0)}",
+        "lobby sockets dropped (W1)": w1.get("lobby_drops", 0),
+        "lobby reconnects refused by the proxy (HTTP 502)": w1.get("lobby_refused_502", 0),
+        **context,
+        "Redis keys at the end, by prefix": keys,
+    }
+    zero = {
+        **zero,
+        "matches stuck (not over after the settle time)": len(stuck),
+        "players stuck (a W1 bot in one match for over 30 s)": errors.pop("timeout", 0),
+        "seq backwards (a reconnected socket's match.state below a seq it had seen)": errors.pop(
+            "seq_backwards", 0
+        ),
+        "Redis keys left over (host keys, tickets, dead processes' liveness keys)": left,
+        "other client errors": sum(errors.values()),
+    }
+    if errors:
+        context["other client errors, by kind"] = errors
+    return {"context": context, "zero": zero, "failover": check.failover_figures(notes)}
+
+
+def report(args: argparse.Namespace, figures: dict[str, Any], failed: list[str]) -> str:
+    lines = ["| | |", "| --- | --- |"]
+    for name, value in figures["context"].items():
+        lines.append(f"| {name} | {value} |")
+    for name, value in figures["zero"].items():
+        lines.append(f"| {name} | **{value}** |")
+    target = {"failover p50 (s)": "< 2", "failover max (s)": "< 4"}
+    for name, value in figures["failover"].items():
+        lines.append(
+            f"| {name} | **{value}**{' (target ' + target[name] + ')' if name in target else ''} |"
+        )
+    lines.append("")
+    lines.append("Result: " + ("**pass**" if not failed else "**FAIL**: " + ", ".join(failed)))
+    return "\n".join(lines)
+
+
+def write_doc(text: str, command: str) -> None:
+    doc = ROOT / "docs/deploy.md"
+    content = doc.read_text()
+    start, end = "<!-- chaos: start -->", "<!-- chaos: end -->"
+    if start not in content:
+        raise SystemExit("docs/deploy.md has no chaos markers")
+    head, rest = content.split(start, 1)
+    _, tail = rest.split(end, 1)
+    when = time.strftime("%Y-%m-%d")
+    body = f"\n`{command}`, {when}:\n\n{text}\n"
+    doc.write_text(head + start + body + end + tail)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add = parser.add_argument
+    add("--processes", type=int, default=3)
+    add("--players", type=int, default=60, help="W1 bots")
+    add("--rooms", type=int, default=3, help="W2 rooms of 8 bots")
+    add("--duration", type=float, default=150, help="seconds of load")
+    add("--kill-every", type=float, default=30)
+    add("--first-kill", type=float, default=20, help="seconds from the start of the load")
+    add("--kills", type=int, default=5)
+    add("--restart-delay", type=float, default=5)
+    add("--tag-seconds", type=float, default=100, help="how long a tag match lasts")
+    add("--settle", type=float, default=60, help="seconds for the last matches to end")
+    add(
+        "--postgres",
+        default=os.environ.get("CHAOS_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+    )
+    add("--redis", default=os.environ.get("CHAOS_REDIS_URL", "redis://127.0.0.1:6379/15"),
+        help="a Redis database of the run's own: it is emptied first")  # fmt: skip
+    add("--doc", action="store_true", help="write the report into docs/deploy.md")
+    args = parser.parse_args()
+    rundir = ROOT / "var/chaos" / time.strftime("%Y%m%d-%H%M%S")
+    rundir.mkdir(parents=True)
+    result = run(args, rundir)
+    failed = check.verdict(result["zero"], result["failover"])
+    text = report(args, result, failed)
+    (rundir / "report.md").write_text(text + "\n")
+    (rundir / "figures.json").write_text(json.dumps(result, indent=2))
+    print(text)
+    if args.doc:
+        write_doc(text, "make chaos")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

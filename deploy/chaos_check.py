@@ -1,0 +1,149 @@
+"""What a chaos run left behind, checked: the database against what the clients saw.
+
+Called by ``deploy/chaos.py`` once the load is over, with the run's database and Redis
+and the load tester's results. Every figure must be zero (failover times: within the
+targets) for the run to pass.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from typing import Any
+
+FAILOVER_P50_S = 2.0
+FAILOVER_MAX_S = 4.0
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gameserver.settings")
+    import django
+
+    django.setup()
+
+
+def unfinished() -> list[str]:
+    from match.models import Match
+
+    return list(Match.objects.exclude(status=Match.Status.OVER).values_list("id", flat=True))
+
+
+def row_result(match: Any) -> dict[str, Any]:
+    return {"winner": match.winner, "ranking": list(match.ranking), "reason": match.reason}
+
+
+def replayed_state(match: Any) -> Any:
+    """The state the stored seed and log replay to (None: the log does not replay)."""
+    from match.games import IllegalMove
+    from match.registry import get_game
+    from match.runtime.replay import replay
+
+    game = get_game(match.game)
+    moves = [(m.seat, m.payload) for m in match.moves.order_by("seq")]
+    log = bytes(match.input_log) if match.input_log is not None else None
+    try:
+        states = replay(game, match.seats.count(), match.options, match.seed, moves, log)
+    except (IllegalMove, KeyError, IndexError, TypeError, ValueError):
+        return None
+    return states[-1]
+
+
+def contradicts_state(match: Any) -> bool:
+    """A result the final state's rules disagree with (a forfeit on a won board), or a
+    final state the match's own log does not replay to (a move lost or out of order)."""
+    from match.registry import get_game
+
+    if match.reason == "abandoned" and match.final_state is None:
+        return False
+    game = get_game(match.game)
+    if match.final_state is None or replayed_state(match) != match.final_state:
+        return True
+    decided = game.outcome(match.final_state)
+    return decided is not None and decided.as_dict() != row_result(match)
+
+
+def check_results(notes: dict[str, Any]) -> tuple[dict[str, int], dict[str, int]]:
+    """Results clients saw against the rows: (context, counts that must be zero)."""
+    from match.models import Match
+
+    seen: dict[str, list[dict[str, Any]]] = {}
+    for key, result in notes.get("results", {}).items():
+        seen.setdefault(key.split(":")[0], []).append(result)
+    rows = {m.id: m for m in Match.objects.filter(id__in=list(seen))}
+    lost = sum(1 for mid in seen if mid not in rows or rows[mid].status != Match.Status.OVER)
+    doubled = sum(1 for results in seen.values() if any(r != results[0] for r in results))
+    differ = sum(
+        1
+        for mid, results in seen.items()
+        if mid in rows and any(r != row_result(rows[mid]) for r in results)
+    )
+    over = Match.objects.filter(status=Match.Status.OVER).prefetch_related("moves", "seats")
+    contradicting = [m.id for m in over if contradicts_state(m)]
+    by_reason: dict[str, int] = {}
+    for reason in over.values_list("reason", flat=True):
+        by_reason[reason] = by_reason.get(reason, 0) + 1
+    context = {
+        "matches over, by reason": by_reason,
+        "results clients saw (match, seat)": len(notes.get("results", {})),
+    }
+    zero = {
+        "results lost (a client saw match.over, the row is not over)": lost,
+        "results doubled (two seats of a match saw different results)": doubled,
+        "results a client saw that differ from the row": differ,
+        "results contradicting the final state, or a log that does not replay to it": len(
+            contradicting
+        ),
+    }
+    return context, zero
+
+
+def failover_figures(notes: dict[str, Any]) -> dict[str, Any]:
+    times = sorted(notes.get("failovers", {}).values())
+    if not times:
+        return {"failovers": 0}
+    return {
+        "failovers": len(times),
+        "failover p50 (s)": round(statistics.median(times), 2),
+        "failover max (s)": round(times[-1], 2),
+    }
+
+
+LEFTOVER = ("gs:host:", "gs:mm:p:", "gs:mm:q:")  # keys of matches and players
+
+
+def redis_keys(redis_url: str, live_processes: int) -> tuple[dict[str, int], int]:
+    """The run's Redis keys by prefix, and how many are left over: a match's host key,
+    a player's ticket or queue entry, or more liveness keys than live processes."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    keys = [key.decode() for key in client.scan_iter(count=1000)]
+    client.close()
+    by_prefix: dict[str, int] = {}
+    for name in keys:
+        prefix = ":".join(name.split(":")[:3]) if name.startswith("gs:mm:") else name[:8]
+        by_prefix[prefix] = by_prefix.get(prefix, 0) + 1
+    procs = sum(1 for name in keys if name.startswith("gs:proc:"))
+    left = sum(1 for name in keys if name.startswith(LEFTOVER))
+    return by_prefix, left + max(0, procs - live_processes)
+
+
+def merge_notes(results: list[dict[str, Any]]) -> dict[str, Any]:
+    merged: dict[str, dict[str, Any]] = {}
+    for result in results:
+        for name, table in result.get("notes", {}).items():
+            merged.setdefault(name, {}).update(table)
+    return merged
+
+
+def verdict(zero: dict[str, int], failover: dict[str, Any]) -> list[str]:
+    """What failed: every count must be zero, failover times within the targets."""
+    failed = [name for name, value in zero.items() if value]
+    if not failover.get("failovers"):
+        failed.append("no failover was measured")
+    if failover.get("failover p50 (s)", 0) >= FAILOVER_P50_S:
+        failed.append("failover p50 (s)")
+    if failover.get("failover max (s)", 0) >= FAILOVER_MAX_S:
+        failed.append("failover max (s)")
+    return failed
