@@ -40,6 +40,7 @@ import chaos_check as check  # noqa: E402
 from loadtest.probe import free_port  # noqa: E402
 
 PY = str(ROOT / ".venv/bin/python")
+STUCK_S = 30.0  # a player that could not play for this long is stuck
 KEYS_SETTLE_S = 3.0  # past a process TTL and a heartbeat: dead processes' keys are gone
 
 
@@ -81,9 +82,11 @@ class Cluster:
                "SERVER": "uvicorn", "RESTART_DELAY": str(args.restart_delay),
                "NGINX": "1" if self.nginx else "0"}  # fmt: skip
         out = open(rundir / "cluster.out", "wb")  # noqa: SIM115
+        root = Path(args.server_root or ROOT)  # another checkout's servers (e.g. an old one)
+        env["CLUSTER_ROOT"] = str(root)
         self.proc = subprocess.Popen(
-            ["bash", "deploy/cluster.sh"], cwd=ROOT, env=env, stdout=out, stderr=out,
-            start_new_session=True,
+            ["bash", str(ROOT / "deploy/cluster.sh")], cwd=root, env=env,
+            stdout=out, stderr=out, start_new_session=True,
         )  # fmt: skip
         self.urls = [f"http://127.0.0.1:{self.first + i}" for i in range(self.count)]
         self.url = f"http://127.0.0.1:{self.port}" if self.nginx else self.urls[0]
@@ -149,8 +152,11 @@ def run(args: argparse.Namespace, rundir: Path) -> dict[str, Any]:
             tester.wait(args.duration + 120)
         results = [json.loads((rundir / f"{s}.json").read_text() or "{}") for s in ("w1", "w2")]
         check.setup_django(database)
-        stuck = settle(args.settle)
+        deadline = time.monotonic() + args.settle
+        stuck = settle(deadline)
         time.sleep(KEYS_SETTLE_S)  # keys of matches that just ended are released or expire
+        while check.redis_keys(args.redis, args.processes)[1] and time.monotonic() < deadline:
+            time.sleep(1)  # keys with a TTL (a dead placer's players) go on their own
         return figures(args, kills, results, stuck)
     finally:
         cluster.stop()
@@ -171,9 +177,8 @@ def kill_on_schedule(cluster: Cluster, testers: list, args: argparse.Namespace) 
     return kills
 
 
-def settle(seconds: float) -> list[str]:
-    """Wait (up to ``seconds``) for every match to be over; the ones that are not."""
-    deadline = time.monotonic() + seconds
+def settle(deadline: float) -> list[str]:
+    """Wait (up to ``deadline``) for every match to be over; the ones that are not."""
     while (left := check.unfinished()) and time.monotonic() < deadline:
         time.sleep(1)
     return left
@@ -188,7 +193,10 @@ def figures(args, kills: list, results: list[dict], stuck: list[str]) -> dict[st
             if name.startswith("error."):
                 errors[name[6:]] = errors.get(name[6:], 0) + value
     context, zero = check.check_results(notes)
-    keys, left = check.redis_keys(args.redis, args.processes)
+    errors.pop("timeout", 0)  # a cycle over 30 s: counted as a stuck bot below
+    idle = notes.get("longest_idle_s", {})
+    stuck_bots = {bot: s for bot, s in idle.items() if s > STUCK_S}
+    keys, left = check.redis_keys(args.redis, args.processes, show=True)
     w1, w2 = (r.get("totals", {}) for r in results)
     context = {
         "processes, kills (kill -9, restarted after)": f"{args.processes}, {len(kills)} "
@@ -204,7 +212,7 @@ def figures(args, kills: list, results: list[dict], stuck: list[str]) -> dict[st
     zero = {
         **zero,
         "matches stuck (not over after the settle time)": len(stuck),
-        "players stuck (a W1 bot in one match for over 30 s)": errors.pop("timeout", 0),
+        "players stuck (a W1 bot that finished no match for over 30 s)": len(stuck_bots),
         "seq backwards (a reconnected socket's match.state below a seq it had seen)": errors.pop(
             "seq_backwards", 0
         ),
@@ -213,6 +221,11 @@ def figures(args, kills: list, results: list[dict], stuck: list[str]) -> dict[st
     }
     if errors:
         context["other client errors, by kind"] = errors
+    context["longest a W1 bot went without finishing a match (s)"] = max(idle.values(), default=0)
+    if stuck_bots or notes.get("timeouts"):
+        context["stuck W1 bots (player: longest wait; timeouts: what it waited for)"] = (
+            f"{stuck_bots}; {notes.get('timeouts', {})}"
+        )
     return {"context": context, "zero": zero, "failover": check.failover_figures(notes)}
 
 
@@ -264,6 +277,7 @@ def main() -> int:
     )
     add("--redis", default=os.environ.get("CHAOS_REDIS_URL", "redis://127.0.0.1:6379/15"),
         help="a Redis database of the run's own: it is emptied first")  # fmt: skip
+    add("--server-root", default="", help="run the servers of another checkout (with a .venv)")
     add("--doc", action="store_true", help="write the report into docs/deploy.md")
     args = parser.parse_args()
     rundir = ROOT / "var/chaos" / time.strftime("%Y%m%d-%H%M%S")

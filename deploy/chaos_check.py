@@ -112,13 +112,20 @@ def failover_figures(notes: dict[str, Any]) -> dict[str, Any]:
 LEFTOVER = ("gs:host:", "gs:mm:p:", "gs:mm:q:")  # keys of matches and players
 
 
-def redis_keys(redis_url: str, live_processes: int) -> tuple[dict[str, int], int]:
+def redis_keys(
+    redis_url: str, live_processes: int, show: bool = False
+) -> tuple[dict[str, int], int]:
     """The run's Redis keys by prefix, and how many are left over: a match's host key,
     a player's ticket or queue entry, or more liveness keys than live processes."""
     import redis
 
     client = redis.Redis.from_url(redis_url)
     keys = [key.decode() for key in client.scan_iter(count=1000)]
+    for name in keys:
+        if show and name.startswith(LEFTOVER):  # say what it holds
+            kind = client.type(name).decode()
+            held = client.hgetall(name) if kind == "hash" else client.pttl(name)
+            print(f"chaos: left over in Redis: {name} {held}", flush=True)
     client.close()
     by_prefix: dict[str, int] = {}
     for name in keys:

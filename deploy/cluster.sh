@@ -4,7 +4,7 @@
 # A server process that dies is restarted (RESTART_DELAY seconds later), as systemd's
 # Restart=always does in production (docs/deploy.md).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "${CLUSTER_ROOT:-$(dirname "$0")/..}"
 
 PROCESSES=${PROCESSES:-3}
 PORT=${PORT:-8000}
@@ -78,10 +78,10 @@ if [ "$NGINX" != 1 ]; then
   wait
   exit 0
 fi
-python3 - "$RUNDIR" "$PORT" "$upstreams" <<'PY'
+python3 - "$RUNDIR" "$PORT" "$upstreams" "$(dirname "$0")" <<'PY'
 import sys
-rundir, port, upstreams = sys.argv[1:]
-text = open("deploy/nginx.conf.template").read()
+rundir, port, upstreams = sys.argv[1:4]
+text = open(sys.argv[4] + "/nginx.conf.template").read()
 text = text.replace("__UPSTREAMS__", upstreams.rstrip("\n")).replace("__LISTEN__", f"127.0.0.1:{port}")
 open(f"{rundir}/nginx.conf", "w").write(text.replace("__RUNDIR__", rundir))
 PY

@@ -48,10 +48,13 @@ class Refused(Exception):
 class Bot:
     """One W1 player: its token and lobby socket."""
 
-    __slots__ = ("id", "lobby", "name", "token")
+    __slots__ = ("id", "idle_since", "lobby", "longest_idle", "name", "token", "where")
 
     def __init__(self, name: str, token: str, lobby: Wire, player_id: str = "") -> None:
         self.name, self.token, self.lobby, self.id = name, token, lobby, player_id
+        self.where = ""  # what the bot is waiting for: said when it times out
+        self.idle_since = time.perf_counter()  # since its last match ended
+        self.longest_idle = 0.0
 
 
 class TicTacToeCycle(Scenario):
@@ -79,12 +82,15 @@ class TicTacToeCycle(Scenario):
         await asyncio.gather(*(self.close(bot.lobby) for bot in self.bots))
 
     async def cycle_forever(self, bot: Bot) -> None:
+        bot.idle_since = time.perf_counter()
         while not self.w.stop.is_set():
+            self.idle(bot)
             try:
                 async with asyncio.timeout(CYCLE_TIMEOUT_S):
                     await self.cycle(bot)
             except TimeoutError as exc:
                 self.fail("timeout", exc)
+                self.rec.note("timeouts", f"{bot.id}:{time.time():.3f}", bot.where)
             except Refused as exc:
                 self.fail(str(exc), exc)
                 await asyncio.sleep(0.1)
@@ -94,6 +100,12 @@ class TicTacToeCycle(Scenario):
                 else:
                     self.fail("lobby_connection", exc)
                 await self.reenter(bot)
+        self.idle(bot)
+
+    def idle(self, bot: Bot) -> None:
+        """Note the longest time the bot went without finishing a match (stuck players)."""
+        bot.longest_idle = max(bot.longest_idle, time.perf_counter() - bot.idle_since)
+        self.rec.note("longest_idle_s", bot.id, round(bot.longest_idle, 3))
 
     async def reenter(self, bot: Bot) -> None:
         """A new lobby socket after the old one broke (the ticket went with it)."""
@@ -109,6 +121,7 @@ class TicTacToeCycle(Scenario):
     async def cycle(self, bot: Bot) -> None:
         """One match: queue, wait for match.found, play it to the end."""
         queued = time.perf_counter()
+        bot.where = "queue"
         await self.send(bot.lobby, JOIN)
         joined = await self.recv(bot.lobby)
         if joined.get("code") == "in_match" and self.w.config.reconnect:
@@ -135,6 +148,7 @@ class TicTacToeCycle(Scenario):
     async def attend(self, bot: Bot, match_id: str, seat: int) -> None:
         """Play the match to its end; with ``reconnect``, through dropped sockets."""
         path, attempt = f"/ws/match/{match_id}/", 0
+        bot.where = f"match {match_id} seat {seat}"
         seen = Seen(match_id, seat, time.perf_counter())
         while True:
             try:
@@ -147,7 +161,9 @@ class TicTacToeCycle(Scenario):
                 await asyncio.sleep(0.1)
                 continue
             try:
-                return await self.play(match, seen)
+                await self.play(match, seen)
+                bot.idle_since = time.perf_counter()
+                return
             except ConnectionClosed as exc:  # the lobby is fine: go on with it
                 if not self.w.config.reconnect or (exc.rcvd and exc.rcvd.code == 1000):
                     raise Refused("match_connection") from exc
