@@ -160,7 +160,10 @@ def run(args: argparse.Namespace, rundir: Path) -> dict[str, Any]:
         return figures(args, kills, results, stuck)
     finally:
         cluster.stop()
-        drop_database(database)
+        if args.keep_db:
+            print(f"chaos: the database is kept: {database}")
+        else:
+            drop_database(database)
 
 
 def kill_on_schedule(cluster: Cluster, testers: list, args: argparse.Namespace) -> list:
@@ -205,6 +208,7 @@ def figures(args, kills: list, results: list[dict], stuck: list[str]) -> dict[st
         "W2 rooms of 8": args.rooms,
         "match sockets dropped (W1, W2)": f"{w1.get('match_drops', 0)}, {w2.get('match_drops', 0)}",
         "lobby sockets dropped (W1)": w1.get("lobby_drops", 0),
+        "match sockets moved to the new host without a drop (W1)": w1.get("moved_in_place", 0),
         "lobby reconnects refused by the proxy (HTTP 502)": w1.get("lobby_refused_502", 0),
         **context,
         "Redis keys at the end, by prefix": keys,
@@ -278,6 +282,7 @@ def main() -> int:
     add("--redis", default=os.environ.get("CHAOS_REDIS_URL", "redis://127.0.0.1:6379/15"),
         help="a Redis database of the run's own: it is emptied first")  # fmt: skip
     add("--server-root", default="", help="run the servers of another checkout (with a .venv)")
+    add("--keep-db", action="store_true", help="keep the run's database to look into")
     add("--doc", action="store_true", help="write the report into docs/deploy.md")
     args = parser.parse_args()
     rundir = ROOT / "var/chaos" / time.strftime("%Y%m%d-%H%M%S")

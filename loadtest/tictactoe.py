@@ -203,6 +203,14 @@ class TicTacToeCycle(Scenario):
             elif kind == "match.started":
                 active, seq, state = True, message["seq"], message["state"]
                 self.rec.sample("start_wait", (time.perf_counter() - found_at) * 1000)
+            elif kind == "match.state":  # the match's new host, on this same socket
+                self.rec.count("moved_in_place")
+                if message["seq"] < seen.seq:
+                    self.rec.error("seq_backwards")
+                if message["status"] == "over":
+                    return self.over(message["result"], seen)
+                active, seq, state = message["status"] == "active", message["seq"], message["state"]
+                seen.seq, pending = seq, None  # a move in flight may be lost: move again
             elif kind == "match.over":
                 return self.over(message["result"], seen)
             elif kind == "error":
