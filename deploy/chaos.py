@@ -137,9 +137,49 @@ def drop_database(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class PrivateRedis:
+    """A Redis server of the run's own on a free port (no other work shares its keys)."""
+
+    def __init__(self, rundir: Path) -> None:
+        port = free_port()
+        command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                   "--appendonly", "no", "--dir", str(rundir)]  # fmt: skip
+        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        self.url = f"redis://127.0.0.1:{port}/0"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(self.url).ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
 def run(args: argparse.Namespace, rundir: Path) -> dict[str, Any]:
+    private = None
+    if not args.redis:
+        if shutil.which("redis-server") is None:
+            raise SystemExit("redis-server is not installed: set CHAOS_REDIS_URL to a Redis "
+                             "database the run may empty")  # fmt: skip
+        private = PrivateRedis(rundir)
+        args.redis = private.url
+    else:
+        redis.Redis.from_url(args.redis).flushdb()
+    try:
+        return run_on(args, rundir)
+    finally:
+        if private is not None:
+            private.stop()
+
+
+def run_on(args: argparse.Namespace, rundir: Path) -> dict[str, Any]:
     database = create_database(args.postgres)
-    redis.Redis.from_url(args.redis).flushdb()
     options = json.dumps({"tag": {"duration_s": args.tag_seconds}})
     env = {**os.environ, "DATABASE_URL": database, "REDIS_URL": args.redis,
            "GAMESERVER_GAME_OPTIONS": options, "GAMESERVER_FILL_TIMEOUT": "1",
@@ -279,8 +319,9 @@ def main() -> int:
         "--postgres",
         default=os.environ.get("CHAOS_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
     )
-    add("--redis", default=os.environ.get("CHAOS_REDIS_URL", "redis://127.0.0.1:6379/15"),
-        help="a Redis database of the run's own: it is emptied first")  # fmt: skip
+    add("--redis", default=os.environ.get("CHAOS_REDIS_URL", ""),
+        help="a Redis database of the run's own, emptied first (default: a private "
+             "redis-server on a free port)")  # fmt: skip
     add("--server-root", default="", help="run the servers of another checkout (with a .venv)")
     add("--keep-db", action="store_true", help="keep the run's database to look into")
     add("--doc", action="store_true", help="write the report into docs/deploy.md")
