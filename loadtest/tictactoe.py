@@ -31,14 +31,18 @@ def decided(state: dict[str, Any]) -> bool:
 
 
 class Seen:
-    """What one bot saw of one match, across its sockets: the last seq, the last drop."""
+    """One bot's view of one match, across its sockets: the state, the last seq and
+    drop, the move in flight."""
 
-    __slots__ = ("dropped", "found_at", "match_id", "seat", "seq")
+    __slots__ = ("active", "dropped", "found_at", "match_id", "pending", "seat", "seq", "state")
 
     def __init__(self, match_id: str, seat: int, found_at: float) -> None:
         self.match_id, self.seat, self.found_at = match_id, seat, found_at
         self.seq = 0
         self.dropped: float | None = None
+        self.active = False
+        self.state: dict[str, Any] = {}
+        self.pending: tuple[int, float] | None = None  # (the seq it makes, when it was sent)
 
 
 class Refused(Exception):
@@ -179,43 +183,58 @@ class TicTacToeCycle(Scenario):
 
     async def play(self, match: Wire, seen: Seen) -> None:
         """From match.state to match.over; each move's round trip is sampled."""
-        seat, found_at = seen.seat, seen.found_at
         first = self.expect(await self.recv(match), "match.state")
         self.resumed(seen, first["seq"])
-        if first["status"] == "over":  # it ended while this socket was away
-            return self.over(first["result"], seen)
-        active, seq, state = first["status"] == "active", first["seq"], first["state"]
-        pending: tuple[int, float] | None = None
+        if self.took_state(seen, first):
+            return
         while True:
-            if active and pending is None and state["turn"] == seat and not decided(state):
-                pending = (seq + 1, time.perf_counter())
+            state = seen.state
+            mine = seen.active and seen.pending is None and state["turn"] == seen.seat
+            if mine and not decided(state):
+                seen.pending = (seen.seq + 1, time.perf_counter())
                 move = {"type": "move", "move": {"cell": state["board"].index(None)}}
                 await self.send(match, move)
                 self.rec.count("moves")
-            message = await self.recv(match)
-            kind = message["type"]
-            if kind == "match.update":
-                seq, state = message["seq"], message["state"]
-                seen.seq = seq
-                if pending is not None and seq == pending[0]:
-                    self.rec.sample("move_rtt", (time.perf_counter() - pending[1]) * 1000)
-                    pending = None
-            elif kind == "match.started":
-                active, seq, state = True, message["seq"], message["state"]
-                self.rec.sample("start_wait", (time.perf_counter() - found_at) * 1000)
-            elif kind == "match.state":  # the match's new host, on this same socket
-                self.rec.count("moved_in_place")
-                if message["seq"] < seen.seq:
-                    self.rec.error("seq_backwards")
-                if message["status"] == "over":
-                    return self.over(message["result"], seen)
-                active, seq, state = message["status"] == "active", message["seq"], message["state"]
-                seen.seq, pending = seq, None  # a move in flight may be lost: move again
-            elif kind == "match.over":
-                return self.over(message["result"], seen)
-            elif kind == "error":
-                await self.send(match, {"type": "resign"})
-                raise Refused(message.get("code", "error"))
+            if await self.handle(match, seen, await self.recv(match)):
+                return
+
+    def took_state(self, seen: Seen, message: dict[str, Any]) -> bool:
+        """A ``match.state``: play on from it (a move in flight may be lost: move again);
+        True when it says the match is over."""
+        if message["status"] == "over":  # it ended while this socket was away
+            self.over(message["result"], seen)
+            return True
+        seen.active, seen.seq, seen.state = (
+            message["status"] == "active",
+            message["seq"],
+            message["state"],
+        )
+        seen.pending = None
+        return False
+
+    async def handle(self, match: Wire, seen: Seen, message: dict[str, Any]) -> bool:
+        """One message during play; True once the match is over."""
+        kind = message["type"]
+        if kind == "match.update":
+            seen.seq, seen.state = message["seq"], message["state"]
+            if seen.pending is not None and seen.seq == seen.pending[0]:
+                self.rec.sample("move_rtt", (time.perf_counter() - seen.pending[1]) * 1000)
+                seen.pending = None
+        elif kind == "match.started":
+            seen.active, seen.seq, seen.state = True, message["seq"], message["state"]
+            self.rec.sample("start_wait", (time.perf_counter() - seen.found_at) * 1000)
+        elif kind == "match.state":  # the match's new host, on this same socket
+            self.rec.count("moved_in_place")
+            if message["seq"] < seen.seq:
+                self.rec.error("seq_backwards")
+            return self.took_state(seen, message)
+        elif kind == "match.over":
+            self.over(message["result"], seen)
+            return True
+        elif kind == "error":
+            await self.send(match, {"type": "resign"})
+            raise Refused(message.get("code", "error"))
+        return False
 
     def resumed(self, seen: Seen, seq: int) -> None:
         """A match.state after a drop: time the failover; seq must not go backwards."""
