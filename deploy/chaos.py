@@ -40,7 +40,6 @@ import chaos_check as check  # noqa: E402
 from loadtest.probe import free_port  # noqa: E402
 
 PY = str(ROOT / ".venv/bin/python")
-STUCK_S = 30.0  # a player that could not play for this long is stuck
 KEYS_SETTLE_S = 3.0  # past a process TTL and a heartbeat: dead processes' keys are gone
 
 
@@ -80,7 +79,7 @@ class Cluster:
         env = {**env, "PROCESSES": str(self.count), "PORT": str(self.port),
                "FIRST_BACKEND_PORT": str(self.first), "RUNDIR": str(rundir),
                "SERVER": "uvicorn", "RESTART_DELAY": str(args.restart_delay),
-               "NGINX": "1" if self.nginx else "0"}  # fmt: skip
+               "PROXY": "nginx" if self.nginx else "none"}  # fmt: skip
         out = open(rundir / "cluster.out", "wb")  # noqa: SIM115
         root = Path(args.server_root or ROOT)  # another checkout's servers (e.g. an old one)
         env["CLUSTER_ROOT"] = str(root)
@@ -197,7 +196,7 @@ def run_on(args: argparse.Namespace, rundir: Path) -> dict[str, Any]:
         time.sleep(KEYS_SETTLE_S)  # keys of matches that just ended are released or expire
         while check.redis_keys(args.redis, args.processes)[1] and time.monotonic() < deadline:
             time.sleep(1)  # keys with a TTL (a dead placer's players) go on their own
-        return figures(args, kills, results, stuck)
+        return check.figures(args, kills, results, stuck)
     finally:
         cluster.stop()
         if args.keep_db:
@@ -225,81 +224,6 @@ def settle(deadline: float) -> list[str]:
     while (left := check.unfinished()) and time.monotonic() < deadline:
         time.sleep(1)
     return left
-
-
-def figures(args, kills: list, results: list[dict], stuck: list[str]) -> dict[str, Any]:
-    """The run's figures: ``context``, ``zero`` (each must be 0) and ``failover``."""
-    notes = check.merge_notes(results)
-    errors: dict[str, int] = {}
-    for result in results:
-        for name, value in result.get("totals", {}).items():
-            if name.startswith("error."):
-                errors[name[6:]] = errors.get(name[6:], 0) + value
-    context, zero = check.check_results(notes)
-    errors.pop("timeout", 0)  # a cycle over 30 s: counted as a stuck bot below
-    idle = notes.get("longest_idle_s", {})
-    stuck_bots = {bot: s for bot, s in idle.items() if s > STUCK_S}
-    keys, left = check.redis_keys(args.redis, args.processes, show=True)
-    w1, w2 = (r.get("totals", {}) for r in results)
-    context = {
-        "processes, kills (kill -9, restarted after)": f"{args.processes}, {len(kills)} "
-        f"({args.restart_delay} s)",
-        "W1 bots, matches seat 0 saw end": f"{args.players}, {w1.get('matches', 0)}",
-        "W2 rooms of 8": args.rooms,
-        "match sockets dropped (W1, W2)": f"{w1.get('match_drops', 0)}, {w2.get('match_drops', 0)}",
-        "lobby sockets dropped (W1)": w1.get("lobby_drops", 0),
-        "match sockets moved to the new host without a drop (W1)": w1.get("moved_in_place", 0),
-        "lobby reconnects refused by the proxy (HTTP 502)": w1.get("lobby_refused_502", 0),
-        **context,
-        "Redis keys at the end, by prefix": keys,
-    }
-    zero = {
-        **zero,
-        "matches stuck (not over after the settle time)": len(stuck),
-        "players stuck (a W1 bot that finished no match for over 30 s)": len(stuck_bots),
-        "seq backwards (a reconnected socket's match.state below a seq it had seen)": errors.pop(
-            "seq_backwards", 0
-        ),
-        "Redis keys left over (host keys, tickets, dead processes' liveness keys)": left,
-        "other client errors": sum(errors.values()),
-    }
-    if errors:
-        context["other client errors, by kind"] = errors
-    context["longest a W1 bot went without finishing a match (s)"] = max(idle.values(), default=0)
-    if stuck_bots or notes.get("timeouts"):
-        context["stuck W1 bots (player: longest wait; timeouts: what it waited for)"] = (
-            f"{stuck_bots}; {notes.get('timeouts', {})}"
-        )
-    return {"context": context, "zero": zero, "failover": check.failover_figures(notes)}
-
-
-def report(args: argparse.Namespace, figures: dict[str, Any], failed: list[str]) -> str:
-    lines = ["| | |", "| --- | --- |"]
-    for name, value in figures["context"].items():
-        lines.append(f"| {name} | {value} |")
-    for name, value in figures["zero"].items():
-        lines.append(f"| {name} | **{value}** |")
-    target = {"failover p50 (s)": "< 2", "failover max (s)": "< 4"}
-    for name, value in figures["failover"].items():
-        lines.append(
-            f"| {name} | **{value}**{' (target ' + target[name] + ')' if name in target else ''} |"
-        )
-    lines.append("")
-    lines.append("Result: " + ("**pass**" if not failed else "**FAIL**: " + ", ".join(failed)))
-    return "\n".join(lines)
-
-
-def write_doc(text: str, command: str) -> None:
-    doc = ROOT / "docs/deploy.md"
-    content = doc.read_text()
-    start, end = "<!-- chaos: start -->", "<!-- chaos: end -->"
-    if start not in content:
-        raise SystemExit("docs/deploy.md has no chaos markers")
-    head, rest = content.split(start, 1)
-    _, tail = rest.split(end, 1)
-    when = time.strftime("%Y-%m-%d")
-    body = f"\n`{command}`, {when}:\n\n{text}\n"
-    doc.write_text(head + start + body + end + tail)
 
 
 def main() -> int:
@@ -330,12 +254,12 @@ def main() -> int:
     rundir.mkdir(parents=True)
     result = run(args, rundir)
     failed = check.verdict(result["zero"], result["failover"])
-    text = report(args, result, failed)
+    text = check.report(result, failed)
     (rundir / "report.md").write_text(text + "\n")
     (rundir / "figures.json").write_text(json.dumps(result, indent=2))
     print(text)
     if args.doc:
-        write_doc(text, "make chaos")
+        check.write_doc(text, "make chaos")
     return 1 if failed else 0
 
 

@@ -1,4 +1,5 @@
-"""What a chaos run left behind, checked: the database against what the clients saw.
+"""What a chaos run left behind, checked: the database against what the clients saw,
+and the report.
 
 Called by ``deploy/chaos.py`` once the load is over, with the run's database and Redis
 and the load tester's results. Every figure must be zero (failover times: within the
@@ -9,10 +10,14 @@ from __future__ import annotations
 
 import os
 import statistics
+import time
+from pathlib import Path
 from typing import Any
 
 FAILOVER_P50_S = 2.0
 FAILOVER_MAX_S = 4.0
+STUCK_S = 30.0  # a player that could not play for this long is stuck
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def setup_django(database_url: str) -> None:
@@ -154,3 +159,78 @@ def verdict(zero: dict[str, int], failover: dict[str, Any]) -> list[str]:
     if failover.get("failover max (s)", 0) >= FAILOVER_MAX_S:
         failed.append("failover max (s)")
     return failed
+
+
+def figures(args, kills: list, results: list[dict], stuck: list[str]) -> dict[str, Any]:
+    """The run's figures: ``context``, ``zero`` (each must be 0) and ``failover``."""
+    notes = merge_notes(results)
+    errors: dict[str, int] = {}
+    for result in results:
+        for name, value in result.get("totals", {}).items():
+            if name.startswith("error."):
+                errors[name[6:]] = errors.get(name[6:], 0) + value
+    context, zero = check_results(notes)
+    errors.pop("timeout", 0)  # a cycle over 30 s: counted as a stuck bot below
+    idle = notes.get("longest_idle_s", {})
+    stuck_bots = {bot: s for bot, s in idle.items() if s > STUCK_S}
+    keys, left = redis_keys(args.redis, args.processes, show=True)
+    w1, w2 = (r.get("totals", {}) for r in results)
+    context = {
+        "processes, kills (kill -9, restarted after)": f"{args.processes}, {len(kills)} "
+        f"({args.restart_delay} s)",
+        "W1 bots, matches seat 0 saw end": f"{args.players}, {w1.get('matches', 0)}",
+        "W2 rooms of 8": args.rooms,
+        "match sockets dropped (W1, W2)": f"{w1.get('match_drops', 0)}, {w2.get('match_drops', 0)}",
+        "lobby sockets dropped (W1)": w1.get("lobby_drops", 0),
+        "match sockets moved to the new host without a drop (W1)": w1.get("moved_in_place", 0),
+        "lobby reconnects refused by the proxy (HTTP 502)": w1.get("lobby_refused_502", 0),
+        **context,
+        "Redis keys at the end, by prefix": keys,
+    }
+    zero = {
+        **zero,
+        "matches stuck (not over after the settle time)": len(stuck),
+        "players stuck (a W1 bot that finished no match for over 30 s)": len(stuck_bots),
+        "seq backwards (a reconnected socket's match.state below a seq it had seen)": errors.pop(
+            "seq_backwards", 0
+        ),
+        "Redis keys left over (host keys, tickets, dead processes' liveness keys)": left,
+        "other client errors": sum(errors.values()),
+    }
+    if errors:
+        context["other client errors, by kind"] = errors
+    context["longest a W1 bot went without finishing a match (s)"] = max(idle.values(), default=0)
+    if stuck_bots or notes.get("timeouts"):
+        context["stuck W1 bots (player: longest wait; timeouts: what it waited for)"] = (
+            f"{stuck_bots}; {notes.get('timeouts', {})}"
+        )
+    return {"context": context, "zero": zero, "failover": failover_figures(notes)}
+
+
+def report(figures: dict[str, Any], failed: list[str]) -> str:
+    lines = ["| | |", "| --- | --- |"]
+    for name, value in figures["context"].items():
+        lines.append(f"| {name} | {value} |")
+    for name, value in figures["zero"].items():
+        lines.append(f"| {name} | **{value}** |")
+    target = {"failover p50 (s)": "< 2", "failover max (s)": "< 4"}
+    for name, value in figures["failover"].items():
+        lines.append(
+            f"| {name} | **{value}**{' (target ' + target[name] + ')' if name in target else ''} |"
+        )
+    lines.append("")
+    lines.append("Result: " + ("**pass**" if not failed else "**FAIL**: " + ", ".join(failed)))
+    return "\n".join(lines)
+
+
+def write_doc(text: str, command: str) -> None:
+    doc = ROOT / "docs/deploy.md"
+    content = doc.read_text()
+    start, end = "<!-- chaos: start -->", "<!-- chaos: end -->"
+    if start not in content:
+        raise SystemExit("docs/deploy.md has no chaos markers")
+    head, rest = content.split(start, 1)
+    _, tail = rest.split(end, 1)
+    when = time.strftime("%Y-%m-%d")
+    body = f"\n`{command}`, {when}:\n\n{text}\n"
+    doc.write_text(head + start + body + end + tail)

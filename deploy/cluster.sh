@@ -18,8 +18,8 @@ RESTART_DELAY=${RESTART_DELAY:-1}
 MAX_FAILS=${MAX_FAILS:-0}
 BIN=.venv/bin
 
-NGINX=${NGINX:-1}  # 0: no proxy, clients use the processes' own ports
-if [ "$NGINX" = 1 ]; then
+PROXY=${PROXY:-nginx}  # none: no proxy, clients use the processes' own ports (nginx reads $NGINX itself)
+if [ "$PROXY" = nginx ]; then
   command -v nginx >/dev/null || { echo "nginx is not installed (Debian: apt-get install nginx-light)"; exit 1; }
 fi
 redis-cli -u "$REDIS_URL" ping >/dev/null || { echo "Redis does not answer at $REDIS_URL"; exit 1; }
@@ -73,7 +73,7 @@ for i in $(seq 0 $((PROCESSES - 1))); do
   pids+=($!)
   upstreams+="        server 127.0.0.1:$port max_fails=$MAX_FAILS;"$'\n'
 done
-if [ "$NGINX" != 1 ]; then
+if [ "$PROXY" != nginx ]; then
   echo "cluster: $PROCESSES processes on ports $FIRST..$((FIRST + PROCESSES - 1)), no proxy; logs in $RUNDIR"
   wait
   exit 0

@@ -76,7 +76,7 @@ def test_the_cluster_script_restarts_a_killed_process_and_nginx_refuses_nobody(t
         env = {**os.environ, "DATABASE_URL": database, "REDIS_URL": redis_url(db=1),
                "PROCESSES": "2", "PORT": str(port), "FIRST_BACKEND_PORT": str(first),
                "RUNDIR": str(tmp_path), "SERVER": "uvicorn", "RESTART_DELAY": "1",
-               "NGINX": "1" if nginx else "0"}  # fmt: skip
+               "PROXY": "nginx" if nginx else "none"}  # fmt: skip
         env.pop("DJANGO_SETTINGS_MODULE", None)
         script = subprocess.Popen(
             ["bash", "deploy/cluster.sh"], cwd=ROOT, env=env, start_new_session=True,
