@@ -76,7 +76,7 @@ class MatchConsumer(ProtocolConsumer):
         while self.is_open and self.host is host:
             await asyncio.sleep(WATCH_EVERY_S)
             with contextlib.suppress(Exception):
-                if not await hosts.owner_alive(host.channel) and await self.still_named(host):
+                if not await hosts.owner_alive(host.channel) and await self.keyed(host):
                     found = await self.take_over(host)
                     if found is None:
                         return
@@ -90,11 +90,11 @@ class MatchConsumer(ProtocolConsumer):
                     await self.close(CLOSE_RESTART)
                     return
 
-    async def still_named(self, host: RemoteHost) -> bool:
-        """Whether the match's key still names ``host``: its process died with the key in
-        place. A missing key means Redis lost its keys (restarted): the live owner takes
-        them back at its next heartbeat, so nobody may take the match over meanwhile."""
-        return await hosts.ownership.owner(host.id) == host.channel
+    async def keyed(self, host: RemoteHost) -> bool:
+        """Whether the match still has a key: its dead owner's, or its new owner's. None
+        means Redis lost its keys (restarted): the live owner takes them back at its next
+        heartbeat, so nobody may take the match over meanwhile."""
+        return await hosts.ownership.owner(host.id) is not None
 
     async def take_over(self, dead: RemoteHost) -> RemoteHost | None:
         """The remote host's process died: join the match's new host (here if nobody
