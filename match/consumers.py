@@ -155,4 +155,5 @@ class MatchConsumer(ProtocolConsumer):
 
     async def match_close(self, event: dict[str, Any]) -> None:
         """The remote host closes this socket (match over, or it no longer hosts it)."""
-        await self.close(event.get("code", protocol.CLOSE_NORMAL))
+        if self.is_open:  # the watch may have closed it already (a second close raises)
+            await self.close(event.get("code", protocol.CLOSE_NORMAL))

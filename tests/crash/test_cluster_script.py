@@ -32,6 +32,11 @@ def healthy(url: str) -> bool:
         return False
 
 
+def refused(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
 def wait_until(check, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -88,6 +93,7 @@ def test_the_cluster_script_restarts_a_killed_process_and_nginx_refuses_nobody(t
             wait_until(lambda: all(map(healthy, [*backends, front])), 60)
             pid = int(Path(tmp_path / f"server-{first}.pid").read_text())
             os.kill(pid, signal.SIGKILL)
+            wait_until(lambda: refused(first), 10)  # gone (a request in flight may fail)
             assert asyncio.run(lobby_sockets(front, 20)) == []  # the live one takes them all
             wait_until(lambda: healthy(backends[0]), 30)
             assert int(Path(tmp_path / f"server-{first}.pid").read_text()) != pid
