@@ -133,27 +133,34 @@ class HostRegistry(RemoteEvents):
             del self.loading[match_id]
 
     async def load(self, match_id: str) -> Found:
+        """Claim the match, then read it (one read: what a takeover waits for). Claimed
+        first, the record read is the one the new host starts from: the old owner no
+        longer writes once its key is gone."""
+        if self.ownership is None or self.channel is None:
+            return await self.load_here(match_id, "restart")
+        owner, how = await self.ownership.claim(match_id, self.channel)
+        if owner != self.channel:
+            record = await persistence.aload_match(match_id)
+            if record is None or record.status == OVER:
+                return record
+            return RemoteHost(record, owner)
+        found = await self.load_here(match_id, "orphaned" if how in ("free", "mine") else how)
+        if not isinstance(found, MatchHost):  # no such match, or over: not ours to keep
+            await self.ownership.release(match_id, self.channel)
+        return found
+
+    async def load_here(self, match_id: str, why: str) -> Found:
+        """Host the match here (``why``: restart, orphaned, or the dead owner's channel)."""
         record = await persistence.aload_match(match_id)
         if record is None or record.status == OVER:
             return record
         if match_id in self.hosts:
             return self.hosts[match_id]
-        if self.ownership is None or self.channel is None:
-            return await self.started(self.start(record, "restart"))
-        owner, how = await self.ownership.claim(match_id, self.channel)
-        if owner != self.channel:
-            return RemoteHost(record, owner)
-        # The database may have moved on while another process hosted it.
-        record = await persistence.aload_match(match_id)
-        if record is None or record.status == OVER:
-            await self.ownership.release(match_id, self.channel)
-            return record
-        if how not in ("free", "mine"):
-            log.info("match %s: taken over from %s (owner process gone)", match_id, how)
+        if why not in ("restart", "orphaned"):
+            log.info("match %s: taken over from %s (owner process gone)", match_id, why)
             metrics.takeovers.labels("owner_gone").inc()
-        return await self.started(
-            self.start(record, "takeover" if how not in ("free", "mine") else "orphaned")
-        )
+            why = "takeover"
+        return await self.started(self.start(record, why))
 
     async def started(self, host: MatchHost) -> Found:
         """The host; or, for a rebuilt match that its rules had decided, its result."""
