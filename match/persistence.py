@@ -201,7 +201,9 @@ def unfinished_match_of(player_id: str) -> str | None:
 
 
 acreate_match = database_sync_to_async(create_match)
-aload_match = database_sync_to_async(load_match)
+# Reads run side by side: after a process dies the others load many matches at once,
+# which the one ORM thread would queue behind each other (and behind every move commit).
+aload_match = database_sync_to_async(load_match, thread_sensitive=False)
 amark_started = database_sync_to_async(mark_started)
 afinish_match = database_sync_to_async(finish_match)
 aunfinished_match_of = database_sync_to_async(unfinished_match_of)
