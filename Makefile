@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint format migrate clean cluster bench bench-layers
+.PHONY: run serve test lint format migrate clean cluster bench bench-layers chaos
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,3 +66,9 @@ bench-layers: $(VENV)/.installed
 # Three server processes behind nginx, on Redis and PostgreSQL (docs/deploy.md).
 cluster: $(VENV)/.installed
 	deploy/cluster.sh
+
+# kill -9 of a server process every 30 s under W1 and W2, then the database against what
+# the clients saw (about 5 minutes; needs PostgreSQL and Redis; docs/deploy.md).
+CHAOS_ARGS ?=
+chaos: $(VENV)/.installed
+	$(BIN)/python deploy/chaos.py $(CHAOS_ARGS)

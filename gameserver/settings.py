@@ -215,3 +215,7 @@ GAMESERVER_BOT_DELAY = env_float("GAMESERVER_BOT_DELAY", 0.4)
 GAMESERVER_BOT_THREADS = int(env_float("GAMESERVER_BOT_THREADS", 2))
 GAMESERVER_PARTY_SIZE = int(env_float("GAMESERVER_PARTY_SIZE", 8))
 GAMESERVER_PARTY_TTL = env_float("GAMESERVER_PARTY_TTL", 20)
+# Crash safety: how fast a dead process's matches move, and how often real-time inputs
+# are made durable (a rebuilt real-time match resumes from the last write).
+GAMESERVER_PROCESS_TTL = env_float("GAMESERVER_PROCESS_TTL", 1.5)
+GAMESERVER_INPUT_JOURNAL_INTERVAL = env_float("GAMESERVER_INPUT_JOURNAL_INTERVAL", 1.0)

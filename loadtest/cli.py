@@ -75,6 +75,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULTS.match_urls,
         help="comma-separated base URLs for match sockets, round robin by seat (default: --url)",
     )
+    add(
+        "--reconnect",
+        action="store_true",
+        help="reconnect dropped sockets and resume the match, timing each failover (chaos)",
+    )
     add("--json", action="store_true", help="print the result as JSON on stdout")
     add("--quiet", action="store_true", help="no live display and no table")
     groups = {key: parser.add_argument_group(*SCENARIO_HELP[key]) for key in SCENARIO_HELP}

@@ -324,6 +324,7 @@ def build(
         "totals": dict(rec.totals),
         "latency_ms": rec.latencies(),
         "lows": rec.lows,
+        "notes": rec.notes,
         "server": server,
         "tester": {
             "procs": len(tester_cpu),

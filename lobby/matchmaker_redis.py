@@ -176,8 +176,10 @@ class RedisMatchmaker(Matchmaker):
 
     ``lease_ttl`` is how long the process running the timed passes may stay silent before
     another takes over (it renews on every ``lead``); ``placing_ttl`` how long popped
-    players stay placing if their placer never settles. The connection pool waits up to
-    ``pool_timeout`` for a free connection under load rather than failing at once.
+    players stay placing if their placer never settles (a process killed while placing
+    them: they may queue again this soon; a placement takes milliseconds). The connection
+    pool waits up to ``pool_timeout`` for a free connection under load rather than failing
+    at once.
     """
 
     def __init__(
@@ -185,7 +187,7 @@ class RedisMatchmaker(Matchmaker):
         url: str,
         prefix: str = "gs:mm:",
         lease_ttl: float = 5.0,
-        placing_ttl: float = 60.0,
+        placing_ttl: float = 10.0,
         max_connections: int = 50,
         pool_timeout: float = 10.0,
     ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgpack
 import orjson
 from django.db import connection, transaction
 from django.db.models import Case, Value, When
@@ -18,7 +19,7 @@ from django.utils import timezone
 from gameserver.dbthread import runtime_sync_to_async as database_sync_to_async
 
 from .games import Outcome
-from .models import Match, Move, Seat
+from .models import InputChunk, Match, Move, Seat
 
 
 @dataclass
@@ -48,6 +49,16 @@ class MatchRecord:
     input_log: bytes | None = None
     result: dict[str, Any] | None = None
     final_state: Any = None
+    journal: Journaled | None = None  # real-time: the inputs journaled while it played
+
+
+@dataclass
+class Journaled:
+    """A real-time match's input journal: ticks played, the seq promised, the changes."""
+
+    ticks: int
+    seq: int
+    changes: list[list[Any]]
 
 
 def create_match(
@@ -90,7 +101,28 @@ def load_match(match_id: str) -> MatchRecord | None:
         input_log=bytes(match.input_log) if match.input_log is not None else None,
         result=result,
         final_state=match.final_state,
+        journal=load_journal(match_id),
     )
+
+
+def load_journal(match_id: str) -> Journaled | None:
+    """The input chunks of a real-time match, joined; None if it has none."""
+    chunks = list(InputChunk.objects.filter(match_id=match_id).order_by("id"))
+    if not chunks:
+        return None
+    changes = [change for chunk in chunks for change in msgpack.unpackb(bytes(chunk.inputs))]
+    return Journaled(
+        ticks=max(c.ticks for c in chunks), seq=max(c.seq for c in chunks), changes=changes
+    )
+
+
+def record_input_chunks(rows: list[tuple[str, int, int, list[list[Any]]]]) -> None:
+    """Commit real-time input chunks ``(match id, ticks, seq, changes)`` in one transaction."""
+    with transaction.atomic():
+        InputChunk.objects.bulk_create(
+            InputChunk(match_id=m, ticks=t, seq=q, inputs=msgpack.packb(c, use_bin_type=True))
+            for m, t, q, c in rows
+        )
 
 
 def mark_started(match_id: str) -> None:
@@ -189,10 +221,13 @@ def unfinished_match_of(player_id: str) -> str | None:
 
 
 acreate_match = database_sync_to_async(create_match)
-aload_match = database_sync_to_async(load_match)
+# Reads run side by side: after a process dies the others load many matches at once,
+# which the one ORM thread would queue behind each other (and behind every move commit).
+aload_match = database_sync_to_async(load_match, thread_sensitive=False)
 amark_started = database_sync_to_async(mark_started)
 afinish_match = database_sync_to_async(finish_match)
 adiscard_match = database_sync_to_async(discard_match)
 aunfinished_match_of = database_sync_to_async(unfinished_match_of)
 arecord_moves = database_sync_to_async(record_moves)
+arecord_input_chunks = database_sync_to_async(record_input_chunks)
 aunfinished_matches = database_sync_to_async(unfinished_matches)

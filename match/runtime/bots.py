@@ -71,7 +71,7 @@ class BotSeat:
         self.thinking = False
         self.closed = False
 
-    async def send_frame(self, frame: Frame) -> None:
+    async def send_frame(self, frame: Frame, latest: bool = False) -> None:
         """Called for every frame the host sends: the state may have changed."""
         if frame.message.get("type") in STATE_FRAMES:
             self.react()

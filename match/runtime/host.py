@@ -26,9 +26,11 @@ from ..games import Game, IllegalMove, Outcome
 from ..persistence import MatchRecord
 from . import metrics
 from .bots import attach_bots
-from .journal import Journal
-from .replay import initial_state, pack_inputs, turn_states
+from .journal import HostLost, Journal
+from .rebuild import rebuild
+from .replay import pack_inputs
 from .room import Connection
+from .ticking import Ticker
 from .turns import TurnClock
 from .verdicts import Verdicts
 
@@ -36,7 +38,7 @@ log = logging.getLogger("match.runtime.host")
 GAME_CODES = {protocol.ILLEGAL_MOVE, protocol.NOT_YOUR_TURN, protocol.INVALID}
 
 
-class MatchHost(Verdicts):
+class MatchHost(Ticker, Verdicts):
     """Owns one match: its state, its connections, its timers and its tick loop."""
 
     def __init__(
@@ -53,14 +55,19 @@ class MatchHost(Verdicts):
         self.status = record.status
         self.created_ts = record.created_ts
         self.seed = record.seed  # bots draw from it
-        self.state = initial_state(game, len(record.seats), record.options, record.seed)
-        for state in turn_states(game, self.state, record.moves):
-            self.state = state
+        rebuilt = rebuild(game, record)
+        self.state = rebuilt.state
         self.moves: list[tuple[int, Any]] = list(record.moves)
-        self.seq = len(self.moves)
-        self.ticks = 0
-        self.inputs: dict[int, Any] = {}
-        self.input_changes: list[list[Any]] = []
+        self.seq = rebuilt.seq
+        self.ticks = rebuilt.ticks
+        self.inputs: dict[int, Any] = rebuilt.inputs
+        self.input_changes: list[list[Any]] = rebuilt.changes
+        self.journaled = len(self.input_changes)  # changes already in the input journal
+        self.seq_limit = self.seq  # the seq this host may reach before its next journal write
+        self.resumed = self.status == ACTIVE  # rebuilt: it waits for its seats to come back
+        # A match whose deciding move was committed but not its result: over at once.
+        self.decided = game.outcome(self.state) if self.resumed else None
+        self.ending: asyncio.Task[None] | None = None
         self.journal_failed = False  # then the final commit writes the whole log
         self.grace: dict[int, asyncio.TimerHandle] = {}
         self.join_timer: asyncio.TimerHandle | None = None
@@ -80,6 +87,8 @@ class MatchHost(Verdicts):
             deadline = self.created_ts + settings.GAMESERVER_JOIN_TIMEOUT - time.time()
             abandon = Outcome(None, [], "abandoned")
             self.join_timer = self.later(max(deadline, 0), lambda: self.end(abandon))
+        elif self.decided is not None:  # the rules had decided it before its host died
+            self.ending = self.spawn(self.end(self.decided))
         else:  # rebuilt after a restart: every seat must come back within the grace
             for seat in range(len(self.seats)):
                 self.start_grace(seat)
@@ -173,7 +182,11 @@ class MatchHost(Verdicts):
         self.seq += 1
         seq = self.seq
         clock = self.arm_turn()
-        outcome = await self.after_change(self.state, seq, (seat, move), clock)
+        try:
+            outcome = await self.after_change(self.state, seq, (seat, move), clock)
+        except HostLost:  # another process took the match over: this move never counted
+            log.warning("match %s: move %d dropped, the match is hosted elsewhere", self.id, seq)
+            return
         metrics.move_latency.observe(time.perf_counter() - arrived)
         if rid is not None:
             await conn.send_frame(Frame({"type": "ack", "id": rid, "seq": seq}))
@@ -233,28 +246,6 @@ class MatchHost(Verdicts):
         async with self.order:
             await conn.send_frame(Frame(message))
 
-    # Ticks -----------------------------------------------------------------------
-
-    async def run_ticks(self) -> None:
-        """Tick at a fixed rate against the monotonic clock: late ticks catch up, no drift."""
-        period = 1.0 / self.game.tick_rate
-        due = time.monotonic()
-        while self.status == ACTIVE:
-            due += period
-            delay = due - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            elif delay < -1.0:  # over a second behind: skip the backlog, don't spiral
-                due = time.monotonic()
-            metrics.tick_lateness.observe(max(0.0, -delay))
-            if self.status == ACTIVE:
-                self.state = self.game.tick(self.state, dict(self.inputs), period)
-                self.ticks += 1
-                self.seq += 1
-                outcome = await self.after_change(self.state, self.seq)
-                if outcome is not None:
-                    await self.end(outcome, force=True)
-
     # Endings -----------------------------------------------------------------------
 
     async def after_change(
@@ -282,6 +273,8 @@ class MatchHost(Verdicts):
         """Make the move durable before anyone sees it (the final commit retries a failure)."""
         try:
             await self.journal.append(self.id, seq, *move)
+        except HostLost:
+            raise
         except Exception:
             self.journal_failed = True
             log.exception("match %s: journaling move %d failed", self.id, seq)
