@@ -9,6 +9,7 @@ from gameserver.protocol import ClientError
 from gameserver.sockets import ProtocolConsumer
 from match.registry import installed_games
 from match.runtime.hosting import hosts
+from players.ratings import aratings_of
 
 from .service import lobby
 
@@ -37,7 +38,10 @@ class LobbyConsumer(ProtocolConsumer):
             {
                 "type": "welcome",
                 "protocol": protocol.PROTOCOL_VERSION,
-                "player": self.identity.as_dict(),
+                "player": {
+                    **self.identity.as_dict(),
+                    "ratings": await aratings_of(self.identity.id),
+                },
                 "games": games_list(),
             }
         )

@@ -22,6 +22,7 @@ from match.games import GameInfo, Outcome
 from match.persistence import MatchRecord, SeatRecord
 from match.registry import get_game, installed_games
 from match.runtime.hosting import hosts
+from players.ratings import arating_of
 
 from .matchmaker import PLACING, QUEUED, Matchmaker, MemoryMatchmaker, Ticket
 
@@ -51,7 +52,8 @@ class Lobby:
             raise ClientError(protocol.ALREADY_QUEUED, "you are already queued")
         if status == PLACING or await hosts.unfinished_match_of(player.id):
             raise ClientError(protocol.IN_MATCH, "you are in a match that is not over")
-        if not await self.matchmaker.add(Ticket(player, game.name, channel)):
+        rating = await arating_of(player.id, game.name)
+        if not await self.matchmaker.add(Ticket(player, game.name, channel, rating)):
             raise ClientError(protocol.ALREADY_QUEUED, "you are already queued")
         if queued is not None:
             await queued()
@@ -84,7 +86,7 @@ class Lobby:
             return
         if hosts.ownership is None:
             hosts.start(record)  # one process: host it now; many: the first socket's process
-        players = [{"id": s.player_id, "name": s.name, "seat": s.seat} for s in record.seats]
+        players = [s.as_player() for s in record.seats]
         for seat, ticket in enumerate(group):
             event = {"type": "match.found", "match_id": record.id, "game": record.game}
             await deliver(ticket.channel, {**event, "seat": seat, "players": players})
@@ -92,9 +94,9 @@ class Lobby:
     async def create(self, group: list[Ticket]) -> MatchRecord:
         game, seed = group[0].game, secrets.randbits(62)
         options = get_game(game).resolve_options(settings.GAMESERVER_GAME_OPTIONS.get(game))
-        ids = [t.player.id for t in group]
-        match_id = await persistence.acreate_match(game, seed, options, ids)
-        seats = [SeatRecord(i, t.player.id, t.player.name) for i, t in enumerate(group)]
+        ids, seen = [t.player.id for t in group], [t.rating for t in group]
+        match_id = await persistence.acreate_match(game, seed, options, ids, True, seen)
+        seats = [SeatRecord(i, t.player.id, t.player.name, t.rating) for i, t in enumerate(group)]
         return MatchRecord(match_id, game, seed, options, protocol.WAITING, time.time(), seats)
 
     def ensure_timer(self) -> None:

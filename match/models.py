@@ -14,6 +14,7 @@ class Match(models.Model):
         WAITING = "waiting"
         ACTIVE = "active"
         OVER = "over"
+        VOIDED = "voided"  # over, then voided by staff: counts for nobody
 
     class Reason(models.TextChoices):
         WIN = "win"
@@ -37,11 +38,16 @@ class Match(models.Model):
     final_state = models.JSONField(null=True, blank=True)
     # Real-time games: the input log, one compact MessagePack blob per match.
     input_log = models.BinaryField(null=True, blank=True)
+    # Formed by the public queue with no bots: the result moves the players' ratings.
+    rated = models.BooleanField(default=False)
 
     class Meta:
         verbose_name_plural = "matches"
         ordering = ["-created"]
-        indexes = [models.Index(fields=["status", "created"])]
+        indexes = [
+            models.Index(fields=["status", "created"]),
+            models.Index(fields=["game", "ended"], name="match_in_rating_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.game} {self.id}"
@@ -61,6 +67,11 @@ class Seat(models.Model):
     seat = models.SmallIntegerField()
     player = models.ForeignKey(Player, related_name="seats", on_delete=models.PROTECT)
     rank = models.SmallIntegerField(null=True, blank=True)
+    # The rating (ordinal) the player had when the match formed, as the players saw it;
+    # then, written with the result of a rated match, the rating objects before and after.
+    rating = models.FloatField(null=True, blank=True)
+    rating_before = models.JSONField(null=True, blank=True)
+    rating_after = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["match", "seat"]

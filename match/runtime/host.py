@@ -63,6 +63,7 @@ class MatchHost(Room):
         self.tick_task: asyncio.Task[None] | None = None
         self.dispose = dispose
         self.journal = journal
+        self.finished: persistence.Finished | None = None  # what the result write did
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -260,6 +261,8 @@ class MatchHost(Room):
         if not await self.commit(outcome):
             return
         message = {"type": "match.over", "result": outcome.as_dict()}
+        if self.finished is not None and self.finished.ratings:
+            message["ratings"] = self.finished.ratings  # rated matches only
         try:
             async with self.order:
                 await self.broadcast_state("match.over", self.state, self.seq, message)
@@ -275,7 +278,9 @@ class MatchHost(Room):
         for attempt in range(6):
             try:
                 with metrics.result_write.time():
-                    await persistence.afinish_match(self.id, outcome, self.state, moves, log_blob)
+                    self.finished = await persistence.afinish_match(
+                        self.id, outcome, self.state, moves, log_blob
+                    )
                 return True
             except Exception:
                 log.exception("match %s: writing the result failed (try %d)", self.id, attempt)
@@ -304,4 +309,21 @@ class MatchHost(Room):
             "status": self.status,
             "seq": self.seq,
             "state": self.game.view(self.state, seat),
+            "players": [s.as_player() for s in self.seats],
         }
+
+    # Moderation ---------------------------------------------------------------------
+
+    async def forfeit(self, seat: int, close_code: int | None = None) -> None:
+        """End the match as ``forfeit`` for ``seat`` (a banned player), whatever its state.
+
+        With ``close_code`` the seat's sockets are closed with it first, so that they see
+        that code rather than the match's normal close.
+        """
+        if self.status == OVER or not 0 <= seat < len(self.seats):
+            return
+        if close_code is not None:
+            for conn in [c for c in self.connections if c.seat == seat]:
+                self.connections.remove(conn)
+                await self.close_quietly(conn, close_code)
+        await self.end(self.outcome_without(seat, "forfeit"))

@@ -202,6 +202,7 @@ def finished_state_message(record: MatchRecord, seat: int | None) -> dict[str, A
         "seq": len(record.moves),
         "state": state,
         "result": record.result,
+        "players": [s.as_player() for s in record.seats],
     }
 
 
