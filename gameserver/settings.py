@@ -178,3 +178,10 @@ GAMESERVER_CROSS_PROCESS = env_bool("GAMESERVER_CROSS_PROCESS", bool(REDIS_URL))
 GAMESERVER_HOST_TTL = env_float("GAMESERVER_HOST_TTL", 5)
 GAMESERVER_REAP_INTERVAL = env_float("GAMESERVER_REAP_INTERVAL", 5)
 GAMESERVER_PAGE_SIZE = int(env_float("GAMESERVER_PAGE_SIZE", 20))
+
+# Ranked play: the matchmaker's skill window (protocol.md, "Ranked matchmaking"),
+# leaderboard pages, and how often each process looks for bans it may have missed.
+GAMESERVER_SKILL_WINDOW = env_float("GAMESERVER_SKILL_WINDOW", 5.0)
+GAMESERVER_SKILL_WIDEN = env_float("GAMESERVER_SKILL_WIDEN", 1.0)
+GAMESERVER_LEADERBOARD_PAGE_SIZE = int(env_float("GAMESERVER_LEADERBOARD_PAGE_SIZE", 20))
+GAMESERVER_BAN_SWEEP = env_float("GAMESERVER_BAN_SWEEP", 5.0)

@@ -1,9 +1,11 @@
 """Tickets and queues: who waits for which game, and the passes that group them.
 
 ``Matchmaker`` is the interface; ``MemoryMatchmaker`` keeps the queues in this process
-(``lobby.matchmaker_redis`` keeps them in Redis for many processes). A pass takes
-tickets first come, first matched: a full group of ``max_players`` at once, or at least
-``min_players`` once the oldest ticket has waited the fill timeout. Popped tickets are
+(``lobby.matchmaker_redis`` keeps them in Redis for many processes). A pass groups
+tickets whose ratings lie in each other's skill windows (``lobby.grouping``): a full
+group of ``max_players`` at once, or at least ``min_players`` once a ticket has waited
+the fill timeout. A ticket waits from its ``enqueued`` time (never less than zero: a
+stamp ahead of the passing clock counts as just arrived). Popped tickets are
 "placing" until ``settle``: a player whose lobby socket closes meanwhile is reported as
 gone, so that a player who left is never matched.
 """
@@ -11,11 +13,14 @@ gone, so that a player who left is never matched.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from gameserver.identity import Identity
 from match.games import GameInfo
+
+from .grouping import Pass, SkillWindow, Waiting
 
 QUEUED = "queued"
 PLACING = "placing"
@@ -28,7 +33,7 @@ class Ticket:
     player: Identity
     game: str
     channel: str
-    rating: float = 1500.0
+    rating: float = 0.0  # the player's rating in that game (a new player's: 0)
     enqueued: float = field(default_factory=time.time)
 
     def as_dict(self) -> dict[str, Any]:
@@ -65,8 +70,12 @@ class Matchmaker:
         """``QUEUED``, ``PLACING`` or None."""
         raise NotImplementedError
 
-    async def take_groups(self, info: GameInfo, fill_timeout: float) -> list[list[Ticket]]:
-        """Atomically pop the groups a pass over one game's queue can form now."""
+    async def take_groups(
+        self, info: GameInfo, fill_timeout: float, window: SkillWindow | None = None
+    ) -> list[list[Ticket]]:
+        """Atomically pop the groups a pass over one game's queue can form now, each in
+        arrival order; ``window`` defaults to the settings' skill window.
+        """
         raise NotImplementedError
 
     async def settle(self, tickets: list[Ticket]) -> set[str]:
@@ -88,7 +97,8 @@ class Matchmaker:
 class MemoryMatchmaker(Matchmaker):
     """Queues in this process's memory: for one server process."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
         self.queues: dict[str, dict[str, Ticket]] = {}
         self.tickets: dict[str, Ticket] = {}
         self.placing: dict[str, Ticket] = {}
@@ -118,14 +128,18 @@ class MemoryMatchmaker(Matchmaker):
             return QUEUED
         return PLACING if player_id in self.placing else None
 
-    async def take_groups(self, info: GameInfo, fill_timeout: float) -> list[list[Ticket]]:
+    async def take_groups(
+        self, info: GameInfo, fill_timeout: float, window: SkillWindow | None = None
+    ) -> list[list[Ticket]]:
         queue = self.queues.get(info.name, {})
-        groups: list[list[Ticket]] = []
-        while len(queue) >= info.min_players:
-            tickets = list(queue.values())[: info.max_players]
-            waited = time.time() - tickets[0].enqueued
-            if len(tickets) < info.max_players and waited < fill_timeout:
-                break
+        if len(queue) < info.min_players:
+            return []
+        waiting = [Waiting(pid, t.rating, t.enqueued) for pid, t in queue.items()]
+        window = window or SkillWindow.from_settings()
+        found = Pass(waiting, self.clock(), window, fill_timeout)
+        groups = []
+        for ids in found.groups(info.min_players, info.max_players):
+            tickets = [queue[pid] for pid in ids]
             for ticket in tickets:
                 await self.remove(ticket.player.id)
                 self.placing[ticket.player.id] = ticket
@@ -142,9 +156,6 @@ class MemoryMatchmaker(Matchmaker):
     async def give_back(self, tickets: list[Ticket]) -> None:
         for ticket in tickets:
             await self.add(ticket)
-        for game in {t.game for t in tickets}:
-            queue = self.queues[game]
-            self.queues[game] = dict(sorted(queue.items(), key=lambda kv: kv[1].enqueued))
 
     async def queue_lengths(self) -> dict[str, int]:
         return {game: len(queue) for game, queue in self.queues.items()}
