@@ -7,12 +7,12 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from gameserver.http import problem
+from players.models import is_id
 
-from .models import Match
+from .models import Match, Seat
 from .registry import get_game
 from .runtime.replay import replay
 
@@ -28,16 +28,42 @@ def match_summary(match: Match) -> dict[str, Any]:
         "winner": match.winner,
         "ranking": match.ranking,
         "reason": match.reason or None,
-        "players": [
-            {"id": s.player_id, "name": s.player.name, "seat": s.seat, "rank": s.rank}
-            for s in match.seats.all()
-        ],
+        "rated": match.rated,
+        "players": [seat_summary(match, s) for s in match.seats.all()],
     }
+
+
+def seat_summary(match: Match, seat: Seat) -> dict[str, Any]:
+    """A seat with its rating (ordinal) before and after: null unless the result rated."""
+    counts = match.rated and match.status == Match.Status.OVER and seat.rating_after is not None
+    return {
+        "id": seat.player_id,
+        "name": seat.player.name,
+        "seat": seat.seat,
+        "rank": seat.rank,
+        "rating_before": seat.rating_before["rating"] if counts else None,
+        "rating_after": seat.rating_after["rating"] if counts else None,
+    }
+
+
+def bad_filter(request: HttpRequest) -> JsonResponse | None:
+    """A clear error for a malformed player id, an unknown game or a bad page number."""
+    player, game = request.GET.get("player"), request.GET.get("game")
+    if player is not None and not is_id(player):
+        return problem(400, "invalid", f"{player!r} is not a player id")
+    if game is not None and get_game(game) is None:
+        return problem(404, "unknown_game", f"no game called {game!r}")
+    page = request.GET.get("page", "1")
+    if not page.isdigit() or not 0 < int(page) < 10**9:
+        return problem(400, "invalid", "'page' must be a whole number from 1")
+    return None
 
 
 @require_GET
 def matches(request: HttpRequest) -> JsonResponse:
     """``GET /api/matches?player=&game=&status=&page=``, newest first."""
+    if (refused := bad_filter(request)) is not None:
+        return refused
     query = Match.objects.prefetch_related("seats__player").order_by("-created", "-id")
     if player := request.GET.get("player"):
         query = query.filter(seats__player_id=player)
@@ -49,7 +75,7 @@ def matches(request: HttpRequest) -> JsonResponse:
     try:
         page = paginator.page(request.GET.get("page", 1))
     except (EmptyPage, PageNotAnInteger):
-        return problem(404, "invalid", "no such page")
+        return problem(404, "not_found", "no such page")
     following = None
     if page.has_next():
         params = request.GET.copy()
@@ -62,9 +88,19 @@ def matches(request: HttpRequest) -> JsonResponse:
 @require_GET
 def match_detail(request: HttpRequest, match_id: str) -> JsonResponse:
     """``GET /api/matches/<id>``: the match and its moves."""
-    match = get_object_or_404(Match.objects.prefetch_related("seats__player"), id=match_id)
+    match, refused = find_match(match_id)
+    if match is None:
+        return refused
     moves = [{"seq": m.seq, "seat": m.seat, "move": m.payload} for m in match.moves.all()]
     return JsonResponse({**match_summary(match), "moves": moves})
+
+
+def find_match(match_id: str) -> tuple[Match | None, JsonResponse]:
+    """The match, or None and the error answer for a malformed or unknown id."""
+    if not is_id(match_id):
+        return None, problem(400, "invalid", f"{match_id!r} is not a match id")
+    match = Match.objects.prefetch_related("seats__player").filter(id=match_id).first()
+    return match, problem(404, "not_found", f"no match {match_id!r}")
 
 
 def replay_states(match: Match) -> list[Any]:
@@ -81,8 +117,10 @@ def replay_states(match: Match) -> list[Any]:
 @require_GET
 def match_replay(request: HttpRequest, match_id: str) -> JsonResponse:
     """``GET /api/matches/<id>/replay`` (extension): the state after each step."""
-    match = get_object_or_404(Match.objects.prefetch_related("seats__player"), id=match_id)
-    if match.status != Match.Status.OVER:
+    match, refused = find_match(match_id)
+    if match is None:
+        return refused
+    if match.status not in (Match.Status.OVER, Match.Status.VOIDED):
         return problem(409, "not_over", "a match replays once it is over")
     frames = [{"step": i, "state": s} for i, s in enumerate(replay_states(match))]
     return JsonResponse({"match": match_summary(match), "frames": frames})

@@ -40,13 +40,16 @@ class Match(models.Model):
     input_log = models.BinaryField(null=True, blank=True)
     # Formed by the public queue with no bots: the result moves the players' ratings.
     rated = models.BooleanField(default=False)
+    # Where the result stands in the order ratings moved (players.ratings): later than
+    # every earlier rated result of each of its players, whatever the clocks said.
+    rating_order = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "matches"
         ordering = ["-created"]
         indexes = [
             models.Index(fields=["status", "created"]),
-            models.Index(fields=["game", "ended"], name="match_in_rating_order"),
+            models.Index(fields=["game", "rating_order"], name="match_in_rating_order"),
         ]
 
     def __str__(self) -> str:

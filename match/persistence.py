@@ -210,10 +210,11 @@ def rate_result(match_id: str, game: str, outcome: Outcome) -> list[dict[str, An
     placed = [
         ratings.Placed(s.seat, s.player_id, ranks[s.seat], s.seat == outcome.winner) for s in seats
     ]
-    moved = ratings.rate_match(game, placed)
+    order, moved = ratings.rate_match(game, placed)
     for seat, change in zip(seats, moved, strict=True):
         seat.rating_before, seat.rating_after = change["before"], change["after"]
     Seat.objects.bulk_update(seats, ["rating_before", "rating_after"])
+    Match.objects.filter(id=match_id).update(rating_order=order)
     return moved
 
 

@@ -21,6 +21,11 @@ def new_id() -> str:
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
 
 
+def is_id(value: str) -> bool:
+    """Whether ``value`` has the shape of a player or match id (it may still not exist)."""
+    return 0 < len(value) <= 16 and all(c in ID_ALPHABET for c in value)
+
+
 class Player(models.Model):
     """Someone who plays: a guest with a name, or a Django user (or a server-side bot)."""
 
@@ -54,6 +59,8 @@ class Rating(models.Model):
     ordinal = models.FloatField()
     matches = models.IntegerField(default=0)
     wins = models.IntegerField(default=0)
+    # The order of the last result that moved this rating (see players.ratings).
+    last_order = models.BigIntegerField(default=0)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:

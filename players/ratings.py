@@ -3,18 +3,24 @@
 The maths is the library's; this module only carries ratings between it and the
 database. ``rate_match`` runs inside the transaction that writes a match's result, so
 a result and the rating moves it causes commit together, or not at all.
+
+Results are numbered in the order they moved ratings, the way a Lamport clock numbers
+events: a result's ``order`` is one more than the last order of any of its players'
+ratings, read under the rows' locks. So every player's results are numbered in the
+order they happened to that player, whatever the clocks of the processes that wrote
+them said, and replaying every result by that number rebuilds every rating exactly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django.db import connection
 from openskill.models import PlackettLuce
 
-from .models import Rating, active_bans
+from .models import Rating
 
 MODEL = PlackettLuce()
 
@@ -76,7 +82,7 @@ def lock_game(game: str, alone: bool = False) -> None:
         cursor.execute(f"SELECT {call}(hashtext(%s))", [f"ratings:{game}"])
 
 
-def locked_skills(game: str, player_ids: list[str]) -> dict[str, Skill]:
+def locked_rows(game: str, player_ids: list[str]) -> dict[str, Rating]:
     """The players' current ratings, their rows locked until the transaction ends.
 
     A player without a row gets one at the defaults first (racing inserts of the same
@@ -92,20 +98,22 @@ def locked_skills(game: str, player_ids: list[str]) -> dict[str, Skill]:
         ignore_conflicts=True,
     )
     rows = Rating.objects.select_for_update().filter(game=game, player_id__in=player_ids)
-    return {row.player_id: Skill.from_row(row) for row in rows.order_by("player_id")}
+    return {row.player_id: row for row in rows.order_by("player_id")}
 
 
-def store_skills(game: str, skills: dict[str, Skill]) -> None:
-    """Write players' ratings of one game; a player left with no rated match has none."""
+def store_skills(game: str, skills: dict[str, Skill], order: int | None = None) -> None:
+    """Write players' ratings of one game (and the order of the result that moved them);
+    a player left with no rated match has none.
+    """
     rows = list(Rating.objects.filter(game=game, player_id__in=list(skills)))
     gone = [row.pk for row in rows if skills[row.player_id].matches == 0]
     for row in rows:
         skill = skills[row.player_id]
         row.mu, row.sigma, row.ordinal = skill.mu, skill.sigma, skill.ordinal
         row.matches, row.wins = skill.matches, skill.wins
-    Rating.objects.bulk_update(
-        [row for row in rows if row.pk not in gone], ["mu", "sigma", "ordinal", "matches", "wins"]
-    )
+        row.last_order = row.last_order if order is None else order
+    fields = ["mu", "sigma", "ordinal", "matches", "wins", "last_order"]
+    Rating.objects.bulk_update([row for row in rows if row.pk not in gone], fields)
     Rating.objects.filter(pk__in=gone).delete()
 
 
@@ -119,16 +127,18 @@ class Placed:
     won: bool
 
 
-def rate_match(game: str, placed: list[Placed]) -> list[dict[str, Any]]:
+def rate_match(game: str, placed: list[Placed]) -> tuple[int, list[dict[str, Any]]]:
     """Move the ratings of a match's players by its result; call inside its transaction.
 
-    Returns, per seat, the rating objects before and after (``match.over``'s ``ratings``).
+    Returns the result's order and, per seat, the rating objects before and after
+    (``match.over``'s ``ratings``).
     """
-    skills = locked_skills(game, [p.player_id for p in placed])
-    before = [skills[p.player_id] for p in placed]
+    rows = locked_rows(game, [p.player_id for p in placed])
+    order = 1 + max(row.last_order for row in rows.values())
+    before = [Skill.from_row(rows[p.player_id]) for p in placed]
     after = rate(before, [p.rank for p in placed], [p.won for p in placed])
-    store_skills(game, {p.player_id: s for p, s in zip(placed, after, strict=True)})
-    return [
+    store_skills(game, {p.player_id: s for p, s in zip(placed, after, strict=True)}, order)
+    return order, [
         {"seat": p.seat, "before": b.as_dict(), "after": a.as_dict()}
         for p, b, a in zip(placed, before, after, strict=True)
     ]
@@ -151,15 +161,6 @@ def current_ratings(game: str, player_ids: list[str]) -> dict[str, float]:
     rows = Rating.objects.filter(game=game, player_id__in=player_ids)
     found = dict(rows.values_list("player_id", "ordinal"))
     return {pid: found.get(pid, NEW_PLAYER) for pid in player_ids}
-
-
-def banned_ids() -> list[str]:
-    """The players a ban keeps off the boards now."""
-    return list(active_bans().values_list("player_id", flat=True).distinct())
-
-
-def with_matches(skill: Skill, matches: int, wins: int) -> Skill:
-    return replace(skill, matches=matches, wins=wins)
 
 
 aratings_of = database_sync_to_async(ratings_of)
