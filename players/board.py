@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from .models import Rating, active_bans
 
@@ -74,5 +74,6 @@ def position(game: str, player_id: str) -> int | None:
     mine = listed(game).filter(player_id=player_id).values_list("ordinal", flat=True).first()
     if mine is None:
         return None
-    above = Q(ordinal__gt=mine) | Q(ordinal=mine, player_id__lt=player_id)
-    return listed(game).filter(above).count()
+    # Two range counts on the index, not one OR that no index serves.
+    better = listed(game).filter(ordinal__gt=mine).count()
+    return better + listed(game).filter(ordinal=mine, player_id__lt=player_id).count()
