@@ -31,6 +31,7 @@ INTERNAL = "internal"  # extension: the server failed; the request had no effect
 CLOSE_NORMAL = 1000
 CLOSE_TOO_BIG = 1009
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_BANNED = 4403  # the player is banned (protocol.md, "Moderation")
 CLOSE_NOT_FOUND = 4404
 CLOSE_RATE_LIMITED = 4429
 CLOSE_HOST_MOVED = 4503  # extension: the match moved to another process; reconnect

@@ -9,6 +9,7 @@ from gameserver.protocol import ClientError
 from gameserver.sockets import ProtocolConsumer
 from match.registry import installed_games
 from match.runtime.hosting import hosts
+from players.enforcement import enforcer
 from players.ratings import aratings_of
 
 from .service import lobby
@@ -34,6 +35,7 @@ class LobbyConsumer(ProtocolConsumer):
 
     async def opened(self) -> None:
         await hosts.ensure_running()  # after a restart: resume the matches left unfinished
+        await enforcer.ensure_running()  # this process acts on bans from now on
         await self.send_message(
             {
                 "type": "welcome",

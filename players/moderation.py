@@ -48,9 +48,7 @@ def find_player(player_id: str) -> Player:
     return player
 
 
-def ban(
-    player_id: str, by: str, reason: str = "", until: datetime.datetime | None = None
-) -> Ban:
+def ban(player_id: str, by: str, reason: str = "", until: datetime.datetime | None = None) -> Ban:
     """Ban a player (until ``until``, else for good) and tell every process at once."""
     if until is not None and until <= timezone.now():
         raise ModerationError(f"the ban would end in the past ({until.isoformat()})")
@@ -62,7 +60,8 @@ def ban(
         ModerationAction.objects.create(
             kind=ModerationAction.Kind.BAN, player=player, reason=reason, until=until, by=by
         )
-        transaction.on_commit(lambda: announce({"type": "moderation.ban", "player": player.id}))
+        event = {"type": "moderation.ban", "ban": made.id, "player": player.id}
+        transaction.on_commit(lambda: announce(event))
     return made
 
 

@@ -14,6 +14,7 @@ def fresh_server(settings):
     from lobby import service
     from lobby.matchmaker import MemoryMatchmaker
     from match.runtime.hosting import hosts
+    from players.enforcement import enforcer
 
     settings.CHANNEL_LAYERS = TEST_LAYERS
     settings.GAMESERVER_JOIN_TIMEOUT = 30
@@ -22,7 +23,9 @@ def fresh_server(settings):
     hosts.__init__()
     service.lobby.__init__(MemoryMatchmaker())
     delivery._local.clear()
+    enforcer.stop()
     yield
+    enforcer.stop()
     channel_layers.backends.clear()
 
 

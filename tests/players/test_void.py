@@ -11,8 +11,8 @@ import pytest
 from match.games import Outcome
 from match.models import Match, Seat
 from match.persistence import create_match, finish_match
-from players.moderation import ModerationError
 from players.models import ModerationAction, Rating
+from players.moderation import ModerationError
 from players.voiding import replay_history, void_match
 from tests.helpers import guest
 
