@@ -36,6 +36,7 @@ SERVER_ENV = {
     "REDIS_URL": REDIS_URL,
     "GAMESERVER_FILL_TIMEOUT": "0.5",
     "GAMESERVER_GAME_OPTIONS": '{"tag": {"duration_s": 60}}',
+    "GAMESERVER_SKILL_WINDOW": "1e9",  # bots re-queue at once: no waiting for a rating
 }
 RUNS = {
     "w2-10": {"scenario": "w2", "rooms": 10, "duration": 10, "warmup": 2},

@@ -96,7 +96,9 @@ class Enforcer:
             return
         self.started_on = loop
         layer = get_channel_layer()
-        self.channel = await layer.new_channel("moderation.")
+        # The sockets' own prefix: RedisChannelLayer receives every process-local channel
+        # of a prefix through one list, and a second prefix starves the first.
+        self.channel = await layer.new_channel()
         await layer.group_add(GROUP, self.channel)
         self.seen = await anewest_ban()
         self.tasks = [loop.create_task(self.listen()), loop.create_task(self.sweep())]

@@ -162,14 +162,17 @@ async def test_ban_and_void_from_the_command_line_on_one_process(one_process):
     await played["lobbies"][1].close()
 
 
-@pytest.fixture(scope="module")
-def two_processes(tmp_path_factory):
+@pytest.fixture(scope="module", params=["pubsub", "core"])
+def two_processes(request, tmp_path_factory):
+    """Two processes on either channel layer (a ban's event must not starve the sockets'
+    channels of RedisChannelLayer, which share one Redis list per prefix)."""
     require_redis()
     require_postgres()
     with postgres_database(postgres_url()) as database:
         env = {
             "DATABASE_URL": database,
             "REDIS_URL": redis_url(db=6),
+            "GAMESERVER_CHANNEL_LAYER": request.param,
             "GAMESERVER_FILL_TIMEOUT": "0.5",
             "GAMESERVER_HOST_TTL": "3",
             "GAMESERVER_REAP_INTERVAL": "1",
