@@ -50,14 +50,21 @@ def fill(players: int) -> list[str]:
     return list(board.values_list("player_id", flat=True))
 
 
-def median_ms(client, url: str, runs: int = 20) -> float:
+def median_ms(call, runs: int = 20) -> float:
     took = []
     for _ in range(runs):
         began = time.perf_counter()
-        answer = client.get(url)
+        call()
         took.append(time.perf_counter() - began)
-        assert answer.status_code == 200, answer.content
     return statistics.median(took) * 1000
+
+
+def fetch(client, url: str):
+    def call() -> None:
+        answer = client.get(url)
+        assert answer.status_code == 200, answer.content
+
+    return call
 
 
 def measure(players: int) -> None:
@@ -68,30 +75,35 @@ def measure(players: int) -> None:
 
     django.setup()
     settings.ALLOWED_HOSTS = ["testserver"]
-    ids = fill(players)
+    fill(players)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE players_rating")
     else:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    from players import board
+
     client, size = Client(), settings.GAMESERVER_LEADERBOARD_PAGE_SIZE
     pages = (players - 300 + size - 1) // size
     base = "/api/leaderboard/tictactoe"
+    listed = list(board.listed("tictactoe").values_list("player_id", flat=True))
     cases = [
-        ("page 1", f"{base}?page=1"),
-        (f"page {pages // 2}", f"{base}?page={pages // 2}"),
-        (f"page {pages} (last)", f"{base}?page={pages}"),
-        ("around the best", f"{base}?around={ids[0]}"),
-        ("around the middle", f"{base}?around={ids[players // 2]}"),
-        ("around the worst", f"{base}?around={ids[-1]}"),
-    ]
+        ("page 1", f"{base}?page=1", lambda: board.page("tictactoe", 0, size + 1)),
+        (f"page {pages // 2}", f"{base}?page={pages // 2}",
+         lambda: board.page("tictactoe", (pages // 2 - 1) * size, size + 1)),
+        (f"page {pages} (last)", f"{base}?page={pages}",
+         lambda: board.page("tictactoe", (pages - 1) * size, size + 1)),
+    ]  # fmt: skip
+    for name, pid in (("best", listed[0]), ("middle", listed[len(listed) // 2]),
+                      ("worst", listed[-1])):  # fmt: skip
+        cases.append((f"around the {name}", f"{base}?around={pid}",
+                      lambda pid=pid: board.position("tictactoe", pid)))  # fmt: skip
     client.get(f"{base}?page=1")  # warm
-    print(f"{connection.vendor}, {players} players:")
-    for name, url in cases:
-        if "around" in url and client.get(url).status_code == 404:
-            continue  # that player happens to be banned
-        print(f"  {name:22} {median_ms(client, url):6.2f} ms")
+    print(f"{connection.vendor}, {players} players (median of 20; request, then its queries):")
+    for name, url, queries in cases:
+        whole, alone = median_ms(fetch(client, url)), median_ms(queries)
+        print(f"  {name:22} {whole:6.2f} ms   queries {alone:6.2f} ms")
 
 
 def run_on(database_url: str, players: int) -> None:

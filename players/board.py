@@ -71,8 +71,10 @@ def page(game: str, offset: int, limit: int) -> list[Entry]:
 
 def position(game: str, player_id: str) -> int | None:
     """How many stand above the player on the board (0 = the best); None if not on it."""
-    mine = listed(game).filter(player_id=player_id).values_list("ordinal", flat=True).first()
-    if mine is None:
+    # By the (player, game) key, unordered: the board's order would walk its index.
+    found = Rating.objects.filter(game=game, player_id=player_id).values_list("ordinal", flat=True)
+    mine = next(iter(found[:1]), None)
+    if mine is None or active_bans().filter(player_id=player_id).exists():
         return None
     # Two range counts on the index, not one OR that no index serves.
     better = listed(game).filter(ordinal__gt=mine).count()
