@@ -61,26 +61,33 @@ def page_url(request: HttpRequest, number: int) -> str:
     return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
 
+def board_page_number(request: HttpRequest, game: str, size: int) -> int | JsonResponse:
+    """The page asked for (``page``, or the one ``around`` a player), or the error."""
+    around = request.GET.get("around")
+    if around is None:
+        number = page_number(request.GET.get("page"))
+        if number is None:
+            return problem(400, "invalid", "'page' must be a whole number from 1")
+        return number
+    if "page" in request.GET:
+        return problem(400, "invalid", "ask for a 'page' or for 'around' a player, not both")
+    if not is_id(around):
+        return problem(400, "invalid", f"{around!r} is not a player id")
+    stands = board.position(game, around)
+    if stands is None:
+        return problem(404, "not_on_board", f"player {around!r} is not on the {game} board")
+    return stands // size + 1
+
+
 @require_GET
 def leaderboard(request: HttpRequest, game: str) -> JsonResponse:
     """``GET /api/leaderboard/<game>?page=N`` or ``?around=<player id>``: best first."""
     if get_game(game) is None:
         return problem(404, "unknown_game", f"no game called {game!r}")
     size = settings.GAMESERVER_LEADERBOARD_PAGE_SIZE
-    around = request.GET.get("around")
-    if around is not None:
-        if "page" in request.GET:
-            return problem(400, "invalid", "ask for a 'page' or for 'around' a player, not both")
-        if not is_id(around):
-            return problem(400, "invalid", f"{around!r} is not a player id")
-        stands = board.position(game, around)
-        if stands is None:
-            return problem(404, "not_on_board", f"player {around!r} is not on the {game} board")
-        number = stands // size + 1
-    else:
-        number = page_number(request.GET.get("page"))
-        if number is None:
-            return problem(400, "invalid", "'page' must be a whole number from 1")
+    number = board_page_number(request, game, size)
+    if isinstance(number, JsonResponse):
+        return number
     lines = board.page(game, (number - 1) * size, size + 1)
     if number > 1 and not lines:
         return problem(404, "not_found", f"the {game} board has no page {number}")
