@@ -10,6 +10,10 @@ passing process sees it, round trip included):
 - ``spread``: ratings drawn around 0 (sd 10) that waited up to a minute: the first pass
   forms most of the groups, later passes look at the rest;
 - ``tag``: the same for a game of 2 to 8 seats past its fill timeout.
+
+A pass that forms many groups calls the script again every ``groups_per_call`` (500)
+groups, so the longest single call (Redis is busy with nothing else meanwhile) is
+shown apart.
 """
 
 from __future__ import annotations
@@ -51,6 +55,22 @@ async def fill(mm: RedisMatchmaker, game: str, ratings: list[float], ages: list[
         await asyncio.gather(*(mm.add(t) for t in tickets[start : start + 500]))
 
 
+def time_calls(mm: RedisMatchmaker) -> list[float]:
+    """Record how long each TAKE script call takes (Redis serves nobody else meanwhile)."""
+    calls: list[float] = []
+    script = mm._take
+
+    async def timed(**kwargs):
+        began = time.perf_counter()
+        try:
+            return await script(**kwargs)
+        finally:
+            calls.append(time.perf_counter() - began)
+
+    mm._take = timed
+    return calls
+
+
 async def timed_passes(mm: RedisMatchmaker, info: GameInfo, passes: int) -> list[tuple]:
     out = []
     for _ in range(passes):
@@ -64,6 +84,7 @@ async def scenario(url: str, name: str, info: GameInfo, ratings, ages, passes=5)
     mm = RedisMatchmaker(url, prefix=f"bench:mm:{secrets.token_hex(4)}:")
     try:
         await fill(mm, info.name, ratings, ages)
+        calls = time_calls(mm)
         results = await timed_passes(mm, info, passes)
         left = (await mm.queue_lengths()).get(info.name, 0)
         times = [t * 1000 for t, _ in results]
@@ -71,7 +92,8 @@ async def scenario(url: str, name: str, info: GameInfo, ratings, ages, passes=5)
         print(
             f"{name:7} {len(ratings)} tickets: first pass {times[0]:.1f} ms "
             f"({results[0][1]} groups), later passes median {statistics.median(times[1:]):.1f} ms,"
-            f" max {max(times[1:]):.1f} ms; {formed} groups in all, {left} left"
+            f" max {max(times[1:]):.1f} ms; {formed} groups in all, {left} left;"
+            f" longest script call {max(calls) * 1000:.1f} ms"
         )
     finally:
         keys = [k async for k in mm.redis.scan_iter(match=mm.prefix + "*", count=1000)]

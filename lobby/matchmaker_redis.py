@@ -124,7 +124,10 @@ class RedisMatchmaker(Matchmaker):
     ``lease_ttl`` is how long the process running the timed passes may stay silent before
     another takes over (it renews on every ``lead``); ``placing_ttl`` how long popped
     players stay placing if their placer never settles. The connection pool waits up to
-    ``pool_timeout`` for a free connection under load rather than failing at once.
+    ``pool_timeout`` for a free connection under load rather than failing at once. A
+    pass forms at most ``groups_per_call`` groups per script call and calls again while
+    a call forms that many, so that a burst never holds Redis for long. ``clock`` gives
+    the passes' "now" (tests move it).
     """
 
     def __init__(
@@ -136,6 +139,7 @@ class RedisMatchmaker(Matchmaker):
         max_connections: int = 50,
         pool_timeout: float = 10.0,
         clock: Callable[[], float] = time.time,
+        groups_per_call: int = 500,
     ) -> None:
         pool = BlockingConnectionPool.from_url(
             url,
@@ -147,6 +151,7 @@ class RedisMatchmaker(Matchmaker):
         self.redis = Redis.from_pool(pool)
         self.prefix = prefix
         self.clock = clock
+        self.groups_per_call = groups_per_call
         self.lease_ms = max(1, round(lease_ttl * 1000))
         self.placing_ms = max(1, round(placing_ttl * 1000))
         self.token = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(8)}"
@@ -186,9 +191,13 @@ class RedisMatchmaker(Matchmaker):
         window = window or SkillWindow.from_settings()
         keys = [self.key("r", info.name), self.key("q", info.name)]
         args = [self.prefix, info.min_players, info.max_players, self.clock(), fill_timeout]
-        args += [self.placing_ms, window.base, window.widen]
-        groups = await self._take(keys=keys, args=args)
-        return [[decode(data) for data in group] for group in groups]
+        args += [self.placing_ms, window.base, window.widen, self.groups_per_call]
+        taken: list[list[Ticket]] = []
+        while True:
+            groups = await self._take(keys=keys, args=args)
+            taken += [[decode(data) for data in group] for group in groups]
+            if len(groups) < self.groups_per_call:
+                return taken
 
     async def settle(self, tickets: list[Ticket]) -> set[str]:
         """As ``Matchmaker.settle``; a player whose placing lapsed also counts as gone."""

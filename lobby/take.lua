@@ -3,13 +3,15 @@
 -- to the same groups).
 -- KEYS: the rating queue (r:<game>), the arrival queue (q:<game>).
 -- ARGV: prefix, min players, max players, now, fill timeout, placing TTL (ms),
---       window base, window widening per second.
+--       window base, window widening per second, the most groups to form in this call
+--       (a call that forms that many leaves the rest for the next: Redis serves nobody
+--       else while a script runs).
 -- The rating queue's members are '<arrival, fixed width>|<player>' scored by rating, so
 -- one ZRANGE lists the tickets by (rating, arrival, player).
 -- Returns the groups formed, each a list of tickets (JSON) in arrival order.
 local prefix, low, high = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now, fill, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
-local base, widen = tonumber(ARGV[7]), tonumber(ARGV[8])
+local base, widen, most = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 
 local flat = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 local n = #flat / 2
@@ -119,7 +121,7 @@ for a = 1, n do
   end
 end
 for i = math.floor(hn / 2), 1, -1 do sift_down(i) end
-while hn > 0 do
+while hn > 0 and #groups < most do
   local spread, oldest, a = pop()
   if not taken[a] then
     local now_spread, now_oldest = anchored(a, high)
@@ -177,7 +179,7 @@ local function gather(t)
   return group
 end
 
-if low < high then
+if low < high and #groups < most then
   local due
   if fill <= 0 then
     due = redis.call('ZRANGE', KEYS[2], 0, -1)
@@ -186,7 +188,7 @@ if low < high then
   end
   for _, pid in ipairs(due) do
     local t = index[pid]
-    if t and not taken[t] then
+    if t and not taken[t] and #groups < most then
       local group = gather(t)
       if #group >= low then
         take(group)

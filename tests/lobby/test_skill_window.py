@@ -180,3 +180,33 @@ async def test_a_pass_over_10000_waiting_tickets_is_well_under_the_pass_interval
         assert await mm.queue_lengths() == {"tictactoe": 10_000, "tag": 0}
     finally:
         await dispose()
+
+
+async def test_a_pass_in_several_script_calls_forms_the_same_groups():
+    """Redis forms at most ``groups_per_call`` groups per call and calls again: the groups
+    are the ones a single pass (the memory backend's) forms.
+    """
+    import random
+
+    from lobby.matchmaker_redis import RedisMatchmaker
+
+    rng = random.Random(5)
+    entries = [(f"p{i:03}", rng.randint(-40, 40) / 2, rng.randint(0, 40) / 4) for i in range(90)]
+    memory = MemoryMatchmaker(Clock())
+    memory.test_clock = memory.clock
+    await queue(memory, *entries, game="tag")
+    clock = Clock()
+    prefix = f"test:sk:{secrets.token_hex(6)}:"
+    redis = RedisMatchmaker(require_redis(), prefix=prefix, clock=clock, groups_per_call=2)
+    redis.test_clock = clock
+    try:
+        await queue(redis, *entries, game="tag")
+        formed = []
+        for at in (0.0, 10.0, 12.0, 30.0):
+            want = await take_at(memory, at, TAG, fill=5.0)
+            assert await take_at(redis, at, TAG, fill=5.0) == want
+            formed += want
+        assert len(formed) >= 6  # several calls' worth
+    finally:
+        await delete_keys(redis.redis, prefix)
+        await redis.close()
