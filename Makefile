@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate clean cluster bench bench-layers
+.PHONY: run serve test lint format migrate clean cluster bench bench-layers chaos
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 migrate: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input
 
+# daphne, with the same transport limits as `make serve`; no configuration needed.
 run: migrate
-	$(BIN)/daphne -b $(HOST) -p $(PORT) gameserver.asgi:application
+	$(BIN)/python -m gameserver.serve --server daphne --host $(HOST) --port $(PORT)
+
+# The production server, one process: uvicorn (httptools, uvloop) with the transport
+# limits; HOST and PORT from the environment (docs/deploy.md, docs/performance.md).
+serve: migrate
+	$(BIN)/python -m gameserver.serve --host $(HOST) --port $(PORT)
 
 # The browser client's MessagePack library (needs npm; `make run` works without it).
 client_demo/node_modules/.package-lock.json: client_demo/package.json client_demo/package-lock.json
@@ -45,8 +51,10 @@ format: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) db.sqlite3 var test-artifacts
 
-# Every workload against daphne and uvicorn, server and load tester pinned to their own
-# cores; writes docs/performance.md (about 12 minutes; BENCH_ARGS=--quick for a smoke run).
+# Every workload against daphne and uvicorn, then on the Colyseus peer (bench/colyseus/,
+# needs node and npm; BENCH_ARGS=--no-peer skips it), server and load tester pinned to
+# their own cores; writes docs/performance.md (about 15 minutes; BENCH_ARGS=--quick for a
+# smoke run).
 BENCH_ARGS ?=
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
@@ -58,3 +66,9 @@ bench-layers: $(VENV)/.installed
 # Three server processes behind nginx, on Redis and PostgreSQL (docs/deploy.md).
 cluster: $(VENV)/.installed
 	deploy/cluster.sh
+
+# kill -9 of a server process every 30 s under W1 and W2, then the database against what
+# the clients saw (about 5 minutes; needs PostgreSQL and Redis; docs/deploy.md).
+CHAOS_ARGS ?=
+chaos: $(VENV)/.installed
+	$(BIN)/python deploy/chaos.py $(CHAOS_ARGS)

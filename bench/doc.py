@@ -208,6 +208,50 @@ def relay_section(relay: dict[str, Result]) -> str:
     )
 
 
+def colyseus_section(peer: dict[str, Any] | None) -> str:
+    """The Colyseus peer's own figures, from the results' ``colyseus`` part ("" if none)."""
+    if not peer:
+        return ""
+    if "skipped" in peer:
+        return f"## Colyseus 0.18, same run\n\nNot run: {peer['skipped']}."
+    runs = [r for r in peer.get("results", []) if "headline" in r]
+    versions = ", ".join(f"{k} {v}" for k, v in peer.get("versions", {}).items())
+    w1 = [[h["players"], h["matches_per_s"],
+           " / ".join(fmt(h[f"move_rtt_{q}_ms"]) for q in ("p50", "p95", "p99")),
+           h["errors"], h["messages_per_s"], pct(h["server_cpu_util"]),
+           h["server_cpu_s_per_1000_matches"], fmt(h["server_cpu_s_per_1000_messages"], 3),
+           *tester_cells(r)]
+          for r in runs if r["scenario"] == "w1" for h in [r["headline"]]]  # fmt: skip
+    w2 = [[h["rooms"], h["rooms_formed"],
+           f"{fmt(h['update_delivery_p50_ms'])} / {fmt(h['update_delivery_p99_ms'])}",
+           h["room_rate_min"], h["messages_per_s"], pct(h["server_cpu_util"]),
+           fmt(h["server_cpu_s_per_1000_messages"], 3), h["ok"], *tester_cells(r)]
+          for r in runs if r["scenario"] == "w2" for h in [r["headline"]]]  # fmt: skip
+    w3 = [[h["sockets"], h["open"], f"{fmt(h['rss_before_mib'])} / {fmt(h['rss_after_mib'])}",
+           h["kib_per_socket"], h["errors"]]
+          for r in runs if r["scenario"] == "w3" for h in [r["headline"]]]  # fmt: skip
+    failed = [f"- {r.get('label')}: {str(r['failed'])[:300]}"
+              for r in peer.get("results", []) if "failed" in r]  # fmt: skip
+    searched = peer.get("largest_w2_rooms")
+    largest = "not searched" if searched is None else fmt(searched)
+    w1_head = ["P", "matches/s", "move RTT p50 / p95 / p99 ms", "errors", "msgs/s"]
+    w1_head += ["server CPU", "CPU-s / 1000 matches", "CPU-s / 1000 msgs", *TESTER_HEAD]
+    w2_head = ["R", "rooms of 8", "delivery p50 / p99 ms", "slowest room upd/s", "msgs/s"]
+    w2_head += ["server CPU", "CPU-s / 1000 msgs", "passes", *TESTER_HEAD]
+    w3_head = ["N", "open", "RSS before / after MiB", "KiB per socket", "errors"]
+    parts = [
+        "## Colyseus 0.18, same run\n\n"
+        f"bench/colyseus/ ({versions}): the same games as Colyseus rooms with "
+        "@colyseus/schema state sync and its own matchmaker (`joinOrCreate`), no database, "
+        "driven by its SDK from bench/colyseus/loadtest.js, pinned and measured as above.",
+        table(w1_head, w1),
+        table(w2_head, w2) + f"\n\nLargest R that passes: **{largest}**.",
+        table(w3_head, w3),
+        "Runs that failed:\n\n" + "\n".join(failed) if failed else "",
+    ]
+    return "\n\n".join(p for p in parts if p)
+
+
 def targets(results: list[Result], searches: dict[str, int]) -> str:
     rows = []
     for kind in sorted({r["server_kind"] for r in results if "headline" in r}):
@@ -258,7 +302,7 @@ def failures(results: list[Result]) -> str:
 
 
 def generated(results: list[Result], searches: dict[str, int], elapsed: float, quick: bool,
-              argv: list[str]) -> str:  # fmt: skip
+              argv: list[str], peer: dict[str, Any] | None = None) -> str:  # fmt: skip
     relay = relay_of(results)
     mode = " (`--quick`: a smoke run, not a measurement)" if quick else ""
     parts = [
@@ -270,6 +314,7 @@ def generated(results: list[Result], searches: dict[str, int], elapsed: float, q
         w1_section(results, relay),
         w2_section(results, relay, searches),
         w3_section(results),
+        colyseus_section(peer),
         "## The tester columns\n\n"
         "The tester columns above give its CPU use as a fraction of its one core over the "
         "measured window, and how late its event loop wakes (p99). `bottleneck` says "
@@ -285,9 +330,10 @@ def generated(results: list[Result], searches: dict[str, int], elapsed: float, q
 
 
 def write_doc(path: Path, results: list[Result], searches: dict[str, int], elapsed: float,
-              quick: bool, argv: list[str], server_env: dict[str, str]) -> None:  # fmt: skip
+              quick: bool, argv: list[str], server_env: dict[str, str],
+              peer: dict[str, Any] | None = None) -> None:  # fmt: skip
     SERVER_ENV.update(server_env)
-    body = f"{START}\n\n{generated(results, searches, elapsed, quick, argv)}\n\n{END}"
+    body = f"{START}\n\n{generated(results, searches, elapsed, quick, argv, peer)}\n\n{END}"
     old = path.read_text() if path.exists() else ""
     if START in old and END in old:
         head, _, rest = old.partition(START)
@@ -323,7 +369,12 @@ def main() -> None:
     from run import SERVER_ENV as default_env
 
     env = data.get("server_env") or default_env
-    write_doc(out, results, searches, float(sys.argv[2]) * 60, False, data.get("argv", []), env)
+    peer = data.get("colyseus")
+    for result in (peer or {}).get("results", []):
+        if "headline" in result:
+            result["bottleneck"] = bottleneck(result)
+    minutes = float(sys.argv[2]) * 60
+    write_doc(out, results, searches, minutes, False, data.get("argv", []), env, peer=peer)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 import time
@@ -37,6 +38,8 @@ SERVER_ENV = {
     "GAMESERVER_FILL_TIMEOUT": "0.5",
     "GAMESERVER_GAME_OPTIONS": '{"tag": {"duration_s": 60}}',
     "GAMESERVER_SKILL_WINDOW": "1e9",  # bots re-queue at once: no waiting for a rating
+    # The load tester's bots all come from this machine: past the per-address limits.
+    "GAMESERVER_UNLIMITED_ADDRESSES": "127.0.0.1,::1",
 }
 RUNS = {
     "w2-10": {"scenario": "w2", "rooms": 10, "duration": 10, "warmup": 2},
@@ -72,6 +75,7 @@ def one_run(layer: str, label: str, options: dict, run_dir: Path) -> dict:
     flush_redis()
     with postgres_database(PG_BASE) as db_url:
         env = {**os.environ, **SERVER_ENV, "DATABASE_URL": db_url}
+        env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # both processes sign alike
         env["GAMESERVER_CHANNEL_LAYER"] = layer
         env.pop("DJANGO_SETTINGS_MODULE", None)
         migrate = [PYTHON, "manage.py", "migrate", "--no-input", "-v", "0"]

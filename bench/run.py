@@ -3,6 +3,8 @@
 Each run gets a fresh server on a copy of one migrated SQLite database, pinned to
 core 0, and the load tester pinned to core 1; both talk over 127.0.0.1 only. Every
 run is bounded in time. ``--quick`` runs each workload small and short (a smoke test).
+``--peer colyseus`` (the default; ``--no-peer`` skips it) then runs W1, W2 and W3 on
+the Colyseus 0.18 peer (bench/peer.py) the same way, into the results' ``colyseus``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ SERVER_ENV = {
     # W1's bots re-queue the moment a match ends: a skill window would measure how long
     # they wait for an opponent of their rating, not the server. So: any rating will do.
     "GAMESERVER_SKILL_WINDOW": "1e9",
+    # The load tester's bots all come from this machine: past the per-address limits.
+    "GAMESERVER_UNLIMITED_ADDRESSES": "127.0.0.1,::1",
 }
 W2_P99_MS = 50.0
 
@@ -68,14 +72,22 @@ def plan(quick: bool) -> list[tuple[str, dict[str, object]]]:
     ]
 
 
+def peer_plan(quick: bool) -> list[tuple[str, dict[str, object]]]:
+    """The runs of the Colyseus peer: ours of W1, W2 and W3 at N=1000 (200 when quick)."""
+    labels = ("w1-20", "w2-2", "w3-200") if quick else ("w1-100", "w1-400", "w1-1000")
+    labels += () if quick else ("w2-10", "w2-50", "w2-100", "w3-1000")
+    return [(label, options) for label, options in plan(quick) if label in labels]
+
+
 NICE = 0  # --nice: a shared machine's other processes then take less of the two cores
 
 
-def pinned(core: str, argv: list[str]) -> list[str]:
-    """``argv`` on one core (taskset), at the bench's priority."""
+def pinned(core: str, argv: list[str], nice: int | None = None) -> list[str]:
+    """``argv`` on one core (taskset), at the bench's priority (or at ``nice``)."""
+    nice = NICE if nice is None else nice
     if shutil.which("taskset"):
         argv = ["taskset", "-c", core, *argv]
-    return ["nice", "-n", str(NICE), *argv] if NICE else argv
+    return ["nice", "-n", str(nice), *argv] if nice else argv
 
 
 class Bench:
@@ -85,6 +97,7 @@ class Bench:
         self.work, self.quick = work, quick
         self.template = work / "template.sqlite3"
         self.results: list[dict[str, object]] = []
+        self.peer_results: list[dict[str, object]] = []
         self.runs = 0
 
     def migrate(self) -> None:
@@ -102,6 +115,8 @@ class Bench:
         self.runs += 1
         run_dir = self.work / f"{self.runs:02d}-{server}-{label}"
         run_dir.mkdir(parents=True)
+        if server == "colyseus":
+            return self.run_peer(label, options, run_dir)
         shutil.copy(self.template, run_dir / "db.sqlite3")
         port = free_port()
         argv = pinned("0", [PYTHON, *(a.format(port=port) for a in SERVERS[server])])
@@ -121,6 +136,37 @@ class Bench:
         self.results.append(result)
         print(f"[bench] {server} {label}: {json.dumps(result.get('headline'))}", file=sys.stderr)
         return result
+
+    def run_peer(self, label: str, options: dict[str, object], run_dir: Path) -> dict:
+        """One run on the Colyseus peer (bench/peer.py), kept apart from ours."""
+        import peer  # here: bench/peer.py imports this module
+
+        scenario, rest = options["scenario"], {k: v for k, v in options.items() if k != "scenario"}
+        result = peer.run_colyseus(str(scenario), nice=NICE, work=run_dir, label=label, **rest)
+        if result is None:
+            result = {"failed": "node or npm is missing, or npm ci failed", "label": label}
+        self.peer_results.append(result)
+        return result
+
+    def peer_section(self, quick: bool) -> dict[str, object]:
+        """The ``colyseus`` part of the results: its runs, its W2 search, its versions."""
+        import peer
+
+        found = peer.tools()
+        if found is None or not peer.install(found[1]):
+            return {"skipped": "node or npm is missing, or npm ci failed in bench/colyseus"}
+        w2: dict[int, bool] = {}
+        for label, options in peer_plan(quick):
+            result = self.run("colyseus", label, options)
+            if options["scenario"] == "w2":
+                w2[int(options["rooms"])] = bool((result.get("headline") or {}).get("ok"))
+        search = None if quick else self.search_w2("colyseus", w2)
+        return {
+            "versions": peer.versions(found[0]),
+            "server_env": peer.SERVER_ENV,
+            "largest_w2_rooms": search,
+            "results": self.peer_results,
+        }
 
     def tester_argv(self, port: int, pid: int, options: dict[str, object]) -> list[str]:
         flags = [f"--{k.replace('_', '-')}={v}" for k, v in options.items()]
@@ -180,6 +226,10 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
     parser.add_argument("--work", default=str(ROOT / "var" / "bench"))
     parser.add_argument("--nice", type=int, default=0, help="niceness of server and tester")
+    parser.add_argument("--peer", choices=("colyseus",), default="colyseus",
+                        help="also run the workloads on this peer (default: colyseus)")  # fmt: skip
+    parser.add_argument("--no-peer", dest="peer", action="store_const", const=None,
+                        help="run no peer")  # fmt: skip
     args = parser.parse_args()
     global NICE
     NICE = args.nice
@@ -197,11 +247,16 @@ def main() -> int:
                 w2[int(options["rooms"])] = bool((result.get("headline") or {}).get("ok"))
         if not args.quick:
             searches[server] = bench.search_w2(server, w2)
+    colyseus = bench.peer_section(args.quick) if args.peer == "colyseus" else None
     elapsed = time.monotonic() - began
     meta = {"searches": searches, "argv": sys.argv[1:], "server_env": SERVER_ENV}
-    (work / "results.json").write_text(json.dumps({**meta, "results": bench.results}, indent=2))
+    everything = {**meta, "results": bench.results}
+    if colyseus is not None:
+        everything["colyseus"] = colyseus
+    (work / "results.json").write_text(json.dumps(everything, indent=2))
     argv = sys.argv[1:]
-    write_doc(Path(args.out), bench.results, searches, elapsed, args.quick, argv, SERVER_ENV)
+    write_doc(Path(args.out), bench.results, searches, elapsed, args.quick, argv, SERVER_ENV,
+              peer=colyseus)  # fmt: skip
     print(f"[bench] {len(bench.results)} runs in {elapsed:.0f} s -> {args.out}", file=sys.stderr)
     return 0
 

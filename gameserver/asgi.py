@@ -10,6 +10,7 @@ django_asgi_app = get_asgi_application()  # before importing consumers: apps mus
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from gameserver.identity import IdentityMiddleware  # noqa: E402
+from gameserver.limits import SocketLimits  # noqa: E402
 from lobby.routing import websocket_urlpatterns as lobby_urls  # noqa: E402
 from match.routing import websocket_urlpatterns as match_urls  # noqa: E402
 
@@ -22,6 +23,6 @@ if os.environ.get("GAMESERVER_BENCH_RELAY") == "1":  # the baseline of `make ben
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": IdentityMiddleware(URLRouter(websocket_urls)),
+        "websocket": SocketLimits(IdentityMiddleware(URLRouter(websocket_urls))),
     }
 )

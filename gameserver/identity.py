@@ -1,17 +1,21 @@
 """Who is on a socket: signed guest tokens, or the Django session of a logged-in user.
 
 A token is ``django.core.signing`` data (player id and name) with a timestamp; it
-expires after ``GAMESERVER_TOKEN_MAX_AGE`` seconds. Verifying one needs no database.
+expires after ``GAMESERVER_TOKEN_MAX_AGE`` seconds. Its signature needs no database;
+whether its player still exists does (``players.persistence.aknown_player``, cached).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.core import signing
+from django.http.request import split_domain_port, validate_host
+
+from .addresses import scope_scheme
 
 SALT = "gameserver.token"
 
@@ -22,6 +26,7 @@ class Identity:
 
     id: str
     name: str
+    expires: float | None = field(default=None, compare=False)  # epoch seconds, tokens only
 
     def as_dict(self) -> dict[str, str]:
         return {"id": self.id, "name": self.name}
@@ -42,7 +47,8 @@ def read_token(token: str) -> Identity | None:
         return None
     pid, name = data.get("id"), data.get("name")
     if isinstance(pid, str) and isinstance(name, str):
-        return Identity(pid, name)
+        signed_at = signing.b62_decode(token.rsplit(":", 2)[1])
+        return Identity(pid, name, signed_at + settings.GAMESERVER_TOKEN_MAX_AGE)
     return None
 
 
@@ -67,7 +73,12 @@ async def identify(scope: dict[str, Any]) -> Identity | None:
     """The socket's identity: its token, else its logged-in session user, else None."""
     token = query_token(scope)
     if token is not None:
-        return read_token(token)
+        from players.persistence import aknown_player
+
+        identity = read_token(token)
+        if identity is None or not await aknown_player(identity.id):
+            return None  # a forged or expired token, or one of a player who is gone
+        return identity
     user = scope.get("user")
     if user is None:
         return None
@@ -103,11 +114,31 @@ def header(scope: dict[str, Any], name: bytes) -> str | None:
     return None
 
 
+def host_allowed(scope: dict[str, Any]) -> bool:
+    """The socket's ``Host`` is one of ``ALLOWED_HOSTS``, as Django checks for HTTP.
+
+    A scope with neither a Host header nor a server (an in-process test client) has
+    no host to check.
+    """
+    host = header(scope, b"host")
+    if host is None:
+        server = scope.get("server")
+        if not server:
+            return True
+        host = str(server[0])
+    allowed = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    domain, _ = split_domain_port(host)
+    return bool(domain) and validate_host(domain, allowed)
+
+
 def origin_allowed(scope: dict[str, Any]) -> bool:
     """No Origin (a native client) is fine; a browser's Origin must be allowed.
 
     Allowed are the origins in ``GAMESERVER_ALLOWED_ORIGINS`` or, when that is
-    empty, the site's own host (the Origin's host matches the Host header).
+    empty, the site's own origin: the scheme the client used (``ws`` is ``http``,
+    ``wss`` is ``https``; ``X-Forwarded-Proto`` from a trusted proxy) and the Host.
     """
     origin = header(scope, b"origin")
     if origin is None:
@@ -116,7 +147,5 @@ def origin_allowed(scope: dict[str, Any]) -> bool:
     if allowed:
         return "*" in allowed or origin.rstrip("/") in {a.rstrip("/") for a in allowed}
     host = header(scope, b"host")
-    try:
-        return host is not None and urlsplit(origin).netloc.lower() == host.lower()
-    except ValueError:
-        return False
+    own = f"{scope_scheme(scope)}://{host}".lower()
+    return host is not None and origin.rstrip("/").lower() == own

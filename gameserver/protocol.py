@@ -25,6 +25,11 @@ NOT_STARTED = "not_started"
 MATCH_OVER = "match_over"
 RATE_LIMITED = "rate_limited"
 TOO_LARGE = "too_large"
+# Parties (protocol.md, "Additions to v1").
+UNKNOWN_PARTY = "unknown_party"
+PARTY_FULL = "party_full"
+NOT_LEADER = "not_leader"
+IN_PARTY = "in_party"
 INTERNAL = "internal"  # extension: the server failed; the request had no effect
 
 # Close codes.
@@ -34,8 +39,11 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_BANNED = 4403  # the player is banned (protocol.md, "Moderation")
 CLOSE_NOT_FOUND = 4404
 CLOSE_RATE_LIMITED = 4429
+CLOSE_TOO_SLOW = 4408  # extension: the client did not read what it was sent fast enough
 CLOSE_HOST_MOVED = 4503  # extension: the match moved to another process; reconnect
 CLOSE_SERVER_ERROR = 4500  # extension: the server could not record the result
+CLOSE_TOO_MANY_SOCKETS = 4409  # extension: the player holds as many sockets as allowed
+CLOSE_SPECTATORS_FULL = 4413  # extension: the match has as many spectators as allowed
 
 # Match statuses.
 WAITING = "waiting"

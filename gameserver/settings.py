@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from gameserver.secret import secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -27,7 +29,6 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-set-SECRET_KEY-in-production")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -180,6 +181,45 @@ GAMESERVER_HOST_TTL = env_float("GAMESERVER_HOST_TTL", 5)
 GAMESERVER_REAP_INTERVAL = env_float("GAMESERVER_REAP_INTERVAL", 5)
 GAMESERVER_PAGE_SIZE = int(env_float("GAMESERVER_PAGE_SIZE", 20))
 
+# Hostile clients: the key, the addresses, and the limits per player, address and match.
+# Without SECRET_KEY one process makes its own key once and keeps it in the data
+# directory; many processes (REDIS_URL) must share one, so then it is required.
+GAMESERVER_DATA_DIR = Path(os.environ.get("GAMESERVER_DATA_DIR") or BASE_DIR / "var")
+SECRET_KEY = secret_key(os.environ.get("SECRET_KEY", ""), GAMESERVER_DATA_DIR, REDIS_URL)
+GAMESERVER_TRUSTED_PROXIES = env_list("GAMESERVER_TRUSTED_PROXIES", "")
+GAMESERVER_UNLIMITED_ADDRESSES = env_list("GAMESERVER_UNLIMITED_ADDRESSES", "")
+GAMESERVER_METRICS_ADDRESSES = env_list("GAMESERVER_METRICS_ADDRESSES", "127.0.0.1,::1")
+GAMESERVER_METRICS_TOKEN = os.environ.get("GAMESERVER_METRICS_TOKEN", "")
+GAMESERVER_MAX_SOCKETS_PER_PLAYER = int(env_float("GAMESERVER_MAX_SOCKETS_PER_PLAYER", 8))
+GAMESERVER_MAX_SPECTATORS = int(env_float("GAMESERVER_MAX_SPECTATORS", 100))
+GAMESERVER_GUESTS_PER_MINUTE = env_float("GAMESERVER_GUESTS_PER_MINUTE", 30)
+GAMESERVER_HANDSHAKE_TIMEOUT = env_float("GAMESERVER_HANDSHAKE_TIMEOUT", 10)
+GAMESERVER_PLAYER_CACHE_TTL = env_float("GAMESERVER_PLAYER_CACHE_TTL", 30)
+GAMESERVER_WS_COMPRESSION = env_bool("GAMESERVER_WS_COMPRESSION", False)
+# Slow and flooding clients: each socket's outgoing queue, and when a flood is closed.
+# A socket more than GAMESERVER_SEND_QUEUE frames or GAMESERVER_SEND_QUEUE_BYTES behind,
+# or whose frames have not moved for GAMESERVER_SEND_TIMEOUT seconds, is closed (4408).
+GAMESERVER_SEND_QUEUE = int(env_float("GAMESERVER_SEND_QUEUE", 256))
+GAMESERVER_SEND_QUEUE_BYTES = int(env_float("GAMESERVER_SEND_QUEUE_BYTES", 1024 * 1024))
+GAMESERVER_SEND_TIMEOUT = env_float("GAMESERVER_SEND_TIMEOUT", 5)
+# More than GAMESERVER_RATE_STRIKES refusals within this many seconds close with 4429.
+GAMESERVER_RATE_WINDOW = env_float("GAMESERVER_RATE_WINDOW", 5)
+# Griefing: a matched player who never connects. The join timeout above abandons the
+# match; the players who came go back to the queue at their place, and the no-show may
+# not queue again for this many seconds (error ``cooldown``). 0: no cooldown.
+GAMESERVER_NOSHOW_COOLDOWN = env_float("GAMESERVER_NOSHOW_COOLDOWN", 30)
+# Parties and bots: how long a lone ticket that asked for bots waits before bots fill
+# its match, how long a bot waits before it moves, the party size, and how long a
+# party in Redis outlives a process that died without saying its members left.
+GAMESERVER_BOT_FILL = env_float("GAMESERVER_BOT_FILL", 8)
+GAMESERVER_BOT_DELAY = env_float("GAMESERVER_BOT_DELAY", 0.4)
+GAMESERVER_BOT_THREADS = int(env_float("GAMESERVER_BOT_THREADS", 2))
+GAMESERVER_PARTY_SIZE = int(env_float("GAMESERVER_PARTY_SIZE", 8))
+GAMESERVER_PARTY_TTL = env_float("GAMESERVER_PARTY_TTL", 20)
+# Crash safety: how fast a dead process's matches move, and how often real-time inputs
+# are made durable (a rebuilt real-time match resumes from the last write).
+GAMESERVER_PROCESS_TTL = env_float("GAMESERVER_PROCESS_TTL", 1.5)
+GAMESERVER_INPUT_JOURNAL_INTERVAL = env_float("GAMESERVER_INPUT_JOURNAL_INTERVAL", 1.0)
 # Ranked play: the matchmaker's skill window (protocol.md, "Ranked matchmaking"),
 # leaderboard pages, and how often each process looks for bans it may have missed.
 GAMESERVER_SKILL_WINDOW = env_float("GAMESERVER_SKILL_WINDOW", 5.0)

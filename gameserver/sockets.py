@@ -8,6 +8,7 @@ and ``closed``. Channel-layer events dispatch by dotted type (``match.found`` ->
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
@@ -18,10 +19,11 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import codec, delivery, metrics, protocol
-from .identity import Identity, origin_allowed, resolve
+from . import codec, delivery, limits, metrics, protocol
+from .identity import Identity
+from .outbox import Outbox
 from .protocol import ClientError
-from .ratelimit import TokenBucket
+from .ratelimit import CLOSE, WARN, TokenBucket
 
 log = logging.getLogger("gameserver.sockets")
 
@@ -44,7 +46,9 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
 
     identity: Identity
     encoding: str = codec.JSON
-    is_open: bool = False
+    is_open: bool = False  # accepted, and not yet cleaned up
+    outbox: Outbox | None = None  # once accepted
+    refused: bool = False  # the handshake was refused (a close before accept)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,37 +69,73 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"no handler for message type {message['type']}")
         await handler(message)
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Run the socket; however it ends (even by an error), it is cleaned up once."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if self.outbox is not None:
+                self.outbox.gone()
+            await self.finish(1011)
+
     async def websocket_connect(self, message: dict[str, Any]) -> None:
-        """Refuse (HTTP 403) a socket from a foreign origin, without identity or encoding."""
+        """Refuse (HTTP 403) a socket from a foreign host or origin, without identity or
+        encoding; close (4409) one over its player's socket limit (gameserver.limits)."""
         chosen = choose_encoding(self.scope.get("subprotocols") or [])
-        identity = await resolve(self.scope) if origin_allowed(self.scope) else None
+        identity = await limits.identify(self.scope)  # host, origin, identity in time
         if identity is None or chosen is None:
             await self.close()
             return
         self.identity = identity
         self.encoding, subprotocol = chosen
-        self.bucket = TokenBucket(settings.GAMESERVER_RATE, settings.GAMESERVER_RATE_BURST)
+        self.bucket = TokenBucket(
+            settings.GAMESERVER_RATE,
+            settings.GAMESERVER_RATE_BURST,
+            settings.GAMESERVER_RATE_STRIKES,
+            settings.GAMESERVER_RATE_WINDOW,
+        )
         self.counted_in = metrics.messages_in.labels(self.kind)
         self.counted_out = metrics.messages_out.labels(self.kind)
         await self.accept(subprotocol)
+        bounds = (
+            settings.GAMESERVER_SEND_QUEUE,
+            settings.GAMESERVER_SEND_QUEUE_BYTES,
+            settings.GAMESERVER_SEND_TIMEOUT,
+        )
+        self.outbox = Outbox(self.base_send, self.too_slow, bounds, protocol.CLOSE_TOO_SLOW)
+        refusal = limits.admit(self)  # sockets per player; the token's expiry
+        if refusal is not None:
+            await self.close(refusal)  # never open: no cleanup to run
+            return
         self.is_open = True
         metrics.open_sockets.labels(self.kind).inc()
         delivery.register(self)
         await self.opened()
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
-        """The socket closed: forget it, then let the subclass clean up."""
-        was_open, self.is_open = self.is_open, False
-        delivery.unregister(self)
-        if was_open:
-            metrics.open_sockets.labels(self.kind).dec()
-            try:
-                await self.closed(message.get("code", 1006))
-            except Exception:
-                log.exception("closing %s of player %s failed", self.kind, self.identity.id)
+        """The connection is over (the client, the network or the server closed it)."""
+        if self.outbox is not None:
+            self.outbox.gone()
+        await self.finish(message.get("code", 1006))
         # Not Channels' own, which closes old database connections on every disconnect:
         # sockets touch the database only through database_sync_to_async.
         raise StopConsumer()
+
+    async def finish(self, code: int) -> None:
+        """The one cleanup path: forget the socket and run ``closed``, exactly once.
+
+        It runs as soon as the server decides to close (before the client confirms), or
+        when the connection ends, or when the consumer stops for any other reason.
+        """
+        if not self.is_open:
+            return
+        self.is_open = False
+        delivery.unregister(self)
+        metrics.open_sockets.labels(self.kind).dec()
+        try:
+            await self.closed(code)
+        except Exception:
+            log.exception("closing %s of player %s failed", self.kind, self.identity.id)
 
     async def opened(self) -> None:
         """Called once the socket is accepted."""
@@ -108,14 +148,14 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
 
     async def websocket_receive(self, message: dict[str, Any]) -> None:
         """Limit, decode, check and route one client frame; refusals become error frames."""
+        if not self.is_open:
+            return  # closed by the server: what the client still sends is dropped
         rid = None
         self.counted_in.inc()
         try:
             if not self.bucket.allow():
-                if self.bucket.strikes > settings.GAMESERVER_RATE_STRIKES:
-                    await self.close(protocol.CLOSE_RATE_LIMITED)
-                    return
-                raise ClientError(protocol.RATE_LIMITED, "slow down")
+                await self.refuse()
+                return
             request = self.decode_frame(message.get("text"), message.get("bytes"))
             kind = protocol.check_envelope(request)
             rid = protocol.request_id(request)
@@ -128,6 +168,16 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
         except Exception:
             log.exception("%s of player %s failed on a frame", self.kind, self.identity.id)
             await self.send_message(protocol.error(protocol.INTERNAL, "server error", rid))
+
+    async def refuse(self) -> None:
+        """A message over the rate: dropped, with at most one error frame a second; a
+        socket that keeps on is closed with 4429.
+        """
+        verdict = self.bucket.refuse()
+        if verdict == CLOSE:
+            await self.close(protocol.CLOSE_RATE_LIMITED)
+        elif verdict == WARN:
+            await self.send_message(protocol.error(protocol.RATE_LIMITED, "slow down"))
 
     def decode_frame(self, text: str | None, data: bytes | None) -> Any:
         """The decoded frame, or ClientError(too_large / bad_message)."""
@@ -146,8 +196,11 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
         """Encode and send one message to this socket."""
         await self.send_frame(codec.Frame(message))
 
-    async def send_frame(self, frame: codec.Frame) -> None:
-        """Send an already built frame in this socket's encoding (no-op once closed)."""
+    async def send_frame(self, frame: codec.Frame, latest: bool = False) -> None:
+        """Send an already built frame in this socket's encoding; never waits on the
+        client (no-op once closed). ``latest``: a real-time state that may replace this
+        socket's queued one when it lags behind.
+        """
         if not self.is_open:
             return
         try:
@@ -157,16 +210,29 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
             msg = "the reply carries data this encoding cannot"
             event = codec.Frame(protocol.error(protocol.INVALID, msg, rid)).asgi(self.encoding)
         self.counted_out.inc()
-        try:
-            await self.base_send(event)
-        except OSError:  # the client is gone (uvicorn: ClientDisconnected); its disconnect follows
-            self.is_open = False
+        self.send_event(event, latest)
+
+    def send_event(self, event: dict[str, Any], latest: bool = False) -> None:
+        """Hand one ``websocket.send`` event to the outbox (no-op once closed)."""
+        if self.is_open and self.outbox is not None:
+            self.outbox.put(event, latest)
 
     async def close(self, code: int | None = None, reason: str | None = None) -> None:
-        """Close with ``code``; a client that already went away is not an error."""
-        self.is_open = False
-        with contextlib.suppress(OSError):
-            await super().close(code, reason)
+        """Close with ``code`` (once, after the frames already sent) and clean up at once."""
+        if self.outbox is None:  # not accepted: the server refuses the handshake
+            if not self.refused:
+                self.refused = True
+                with contextlib.suppress(OSError):
+                    await super().close(code, reason)
+            return
+        self.outbox.close(code or protocol.CLOSE_NORMAL, reason)
+        await self.finish(code or protocol.CLOSE_NORMAL)
+
+    def too_slow(self) -> None:
+        """The client does not keep up with what it is sent: its outbox closed it (4408)."""
+        log.info("%s of player %s is too slow: closed", self.kind, self.identity.id)
+        metrics.slow_sockets.labels(self.kind).inc()
+        self.cleanup = asyncio.get_running_loop().create_task(self.finish(protocol.CLOSE_TOO_SLOW))
 
     async def cmd_ping(self, request: dict[str, Any], rid: Any) -> None:
         """``ping`` -> ``pong`` echoing every field."""

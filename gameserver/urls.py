@@ -10,6 +10,7 @@ from .metrics import metrics_view
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/guest", players_api.guest, name="guest"),
+    path("api/token", players_api.refresh, name="token"),
     path("api/matches", api.matches, name="matches"),
     path("api/matches/<str:match_id>", api.match_detail, name="match-detail"),
     path("api/matches/<str:match_id>/replay", api.match_replay, name="match-replay"),

@@ -41,18 +41,30 @@ class Server:
 
     async def post_json(self, path: str, body: dict[str, Any], timeout: float = 10) -> Any:
         """One HTTP/1.1 POST on a fresh connection; the decoded JSON answer (2xx only)."""
-        payload = orjson.dumps(body)
+        return await self.request_json("POST", path, orjson.dumps(body), timeout)
+
+    async def get_json(self, path: str, timeout: float = 10) -> Any:
+        """One HTTP/1.1 GET on a fresh connection; the decoded JSON answer (2xx only)."""
+        return await self.request_json("GET", path, None, timeout)
+
+    async def request_json(
+        self, method: str, path: str, payload: bytes | None, timeout: float
+    ) -> Any:
+        body = (
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+            if payload is not None
+            else ""
+        )
         head = (
-            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-            "Content-Type: application/json\r\nAccept: application/json\r\n"
-            f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"{body}Accept: application/json\r\nConnection: close\r\n\r\n"
         )
         async with asyncio.timeout(timeout):
             reader, writer = await asyncio.open_connection(
                 self.host, self.port, ssl=True if self.secure else None
             )
             try:
-                writer.write(head.encode() + payload)
+                writer.write(head.encode() + (payload or b""))
                 answer = await reader.read()
             finally:
                 writer.close()
@@ -60,7 +72,7 @@ class Server:
         status = int(status_line.split()[1])
         _, _, content = rest.partition(b"\r\n\r\n")
         if not 200 <= status < 300:
-            raise OSError(f"POST {path} answered {status}: {content[:200]!r}")
+            raise OSError(f"{method} {path} answered {status}: {content[:200]!r}")
         return orjson.loads(content)
 
     async def guest(self, name: str, attempts: int = 3) -> tuple[str, str]:

@@ -9,6 +9,7 @@ way is the window's edges). One pacer task sends every bot's input, spread over 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import time
 from typing import Any
@@ -34,6 +35,7 @@ class Player:
         "lobby",
         "match",
         "match_id",
+        "over",
         "seat",
         "seq",
         "started",
@@ -45,6 +47,7 @@ class Player:
         self.token, self.lobby = token, lobby
         self.match: Wire | None = None
         self.match_id, self.seat, self.seq, self.updates, self.input = "", 0, 0, 0, 0
+        self.over = False
         self.started = asyncio.Event()
 
 
@@ -92,36 +95,78 @@ class TagRealtime(Scenario):
         }
 
     async def read(self, player: Player) -> None:
-        """Everything the server sends one bot, until match.over or the socket closes."""
+        """Everything the server sends one bot, until match.over (or the socket closes,
+        unless ``reconnect``: then the bot reconnects and reads on)."""
+        while True:
+            try:
+                return await self.read_socket(player)
+            except Exception as exc:
+                if not self.w.config.reconnect:
+                    return None if self.w.stop.is_set() else self.fail("connection", exc)
+            await self.reopen(player)
+            if player.over:
+                return
+
+    async def reopen(self, player: Player) -> None:
+        """A new match socket after the old one dropped; the failover is timed."""
+        dropped, path = time.perf_counter(), f"/ws/match/{player.match_id}/"
+        self.rec.count("match_drops")
+        player.match = None
+        attempt = 0
+        while player.match is None:
+            try:
+                wire = await self.open(
+                    path, player.token, self.w.match_server(player.seat, attempt)
+                )
+                first = await wire.recv()
+            except Exception:
+                attempt += 1
+                self.rec.count("match_reopen_failed")
+                await asyncio.sleep(0.1)
+                continue
+            if first.get("type") != "match.state":
+                await self.close(wire)
+                continue
+            elapsed = time.perf_counter() - dropped
+            self.rec.sample("failover", elapsed * 1000)
+            self.rec.note("failovers", f"{player.match_id}:{player.seat}:{dropped}", elapsed)
+            if first["seq"] < player.seq:
+                self.rec.error("seq_backwards")
+            player.seq = first["seq"]
+            player.match = wire
+            if first["status"] == "over":  # it ended while this bot was away
+                self.rec.note("results", f"{player.match_id}:{player.seat}", first["result"])
+                player.over = True
+
+    async def read_socket(self, player: Player) -> None:
         rec, wire = self.rec, player.match
         assert wire is not None
-        try:
-            while True:
-                message = await wire.recv()
-                arrived = time.time() * 1000
-                rec.count("received")
-                kind = message["type"]
-                if kind == "match.update":
-                    rec.sample("update_delivery", arrived - message["t"])
-                    if message["seq"] != player.seq + 1:
-                        rec.count("seq_gaps")
-                    player.seq = message["seq"]
-                    if rec.recording:
-                        player.updates += 1
-                elif kind in ("match.state", "match.started"):
-                    player.seq = message["seq"]
-                    if kind == "match.started" or message["status"] == "active":
-                        player.started.set()
-                elif kind == "match.over":
-                    return
-                elif kind == "error":
-                    code = message.get("code", "error")
-                    if code == "match_over" and self.w.stop.is_set():
-                        continue  # an input that crossed the winding-down resign: not an error
-                    rec.error(code)
-        except Exception as exc:
-            if not self.w.stop.is_set():
-                self.fail("connection", exc)
+        while True:
+            message = await wire.recv()
+            arrived = time.time() * 1000
+            rec.count("received")
+            kind = message["type"]
+            if kind == "match.update":
+                rec.sample("update_delivery", arrived - message["t"])
+                if message["seq"] != player.seq + 1:
+                    rec.count("seq_gaps")
+                player.seq = message["seq"]
+                if rec.recording:
+                    player.updates += 1
+            elif kind in ("match.state", "match.started"):
+                player.seq = message["seq"]
+                if kind == "match.started" or message["status"] == "active":
+                    player.started.set()
+            elif kind == "match.over":
+                rec.note("results", f"{player.match_id}:{player.seat}", message["result"])
+                player.over = True
+                return
+            elif kind == "error":
+                code = message.get("code", "error")
+                if code == "match_over":  # an input that crossed the match's end: not an error
+                    rec.count("late_inputs")
+                    continue
+                rec.error(code)
 
     async def run(self) -> None:
         pacer = asyncio.create_task(self.pace())
@@ -147,8 +192,12 @@ class TagRealtime(Scenario):
             for player in slots[k % SLOTS]:
                 if self.w.rng.random() < 0.05:  # change direction about once a second
                     player.input = (self.w.rng.randrange(3) - 1, self.w.rng.randrange(3) - 1)
-                assert player.match is not None
-                await player.match.ws.send(self.inputs[player.input], text=not binary)
+                if player.match is None or player.over:
+                    continue  # reconnecting, or its match is over
+                try:
+                    await player.match.ws.send(self.inputs[player.input], text=not binary)
+                except Exception:  # dropped: its reader reconnects
+                    continue
             self.rec.count("inputs", len(slots[k % SLOTS]))
             self.rec.count("sent", len(slots[k % SLOTS]))
 
@@ -156,8 +205,9 @@ class TagRealtime(Scenario):
         """One bot per room resigns, which ends the match for all; then close everything."""
         rooms = {p.match_id: p for p in self.players}
         for player in rooms.values():
-            assert player.match is not None
-            await player.match.send({"type": "resign"})
+            if player.match is not None and not player.over:
+                with contextlib.suppress(Exception):
+                    await player.match.send({"type": "resign"})
         await asyncio.wait(self.readers, timeout=5)
         for reader in self.readers:
             reader.cancel()

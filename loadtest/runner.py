@@ -29,14 +29,21 @@ class View(Protocol):
 
     def phase(self, name: str) -> None: ...
 
-    def progress(self, totals: dict[str, int], gauges: dict[str, int]) -> None: ...
+    def progress(
+        self, totals: dict[str, int], gauges: dict[str, int], recent: Recent | None = None
+    ) -> None: ...
+
+
+Recent = dict[str, tuple[int, float, float]]  # series -> (n, p50, p99) of the last report
 
 
 class Quiet:
     def phase(self, name: str) -> None:
         pass
 
-    def progress(self, totals: dict[str, int], gauges: dict[str, int]) -> None:
+    def progress(
+        self, totals: dict[str, int], gauges: dict[str, int], recent: Recent | None = None
+    ) -> None:
         pass
 
 
@@ -120,8 +127,10 @@ async def work(config: Config, index: int, link: Link) -> None:
 
 
 async def report(worker: Worker, link: Link) -> None:
+    marks: dict[str, int] = {}
     while True:
-        link.put(("progress", worker.index, dict(worker.rec.totals), dict(worker.gauges)))
+        totals, gauges = dict(worker.rec.totals), dict(worker.gauges)
+        link.put(("progress", worker.index, totals, gauges, worker.rec.recent(marks)))
         await asyncio.sleep(PROGRESS_EVERY_S)
 
 
@@ -145,6 +154,7 @@ class Board:
         self.said: dict[str, dict[int, Any]] = {"ready": {}, "half": {}, "settled": {}, "done": {}}
         self.totals: dict[int, dict[str, int]] = {}
         self.gauges: dict[int, dict[str, int]] = {}
+        self.recent: dict[int, Recent] = {}
         self.failures: list[str] = []
         self.changed = asyncio.Event()
 
@@ -159,7 +169,10 @@ class Board:
             kind = message[0]
             if kind == "progress":
                 self.totals[index], self.gauges[index] = message[2], message[3]
-                self.view.progress(summed(self.totals), summed(self.gauges))
+                self.recent[index] = message[4]
+                self.view.progress(
+                    summed(self.totals), summed(self.gauges), merged_recent(self.recent)
+                )
             elif kind == "failed":
                 self.failures.append(f"worker {index}: {message[2]}")
             else:
@@ -188,6 +201,16 @@ def summed(per_worker: dict[int, dict[str, int]]) -> dict[str, int]:
         for name, value in values.items():
             total[name] = total.get(name, 0) + value
     return total
+
+
+def merged_recent(per_worker: dict[int, Recent]) -> Recent:
+    """Every worker's last latencies as one: counts added, p50 weighted, the worst p99."""
+    merged: Recent = {}
+    for recent in per_worker.values():
+        for name, (n, p50, p99) in recent.items():
+            m, q50, q99 = merged.get(name, (0, 0.0, 0.0))
+            merged[name] = (m + n, (q50 * m + p50 * n) / (m + n), max(q99, p99))
+    return merged
 
 
 async def sleep_until(moment: float) -> None:
@@ -301,6 +324,7 @@ def build(
         "totals": dict(rec.totals),
         "latency_ms": rec.latencies(),
         "lows": rec.lows,
+        "notes": rec.notes,
         "server": server,
         "tester": {
             "procs": len(tester_cpu),

@@ -48,7 +48,7 @@ def summarize(values: Iterable[float]) -> dict[str, float]:
 class Recorder:
     """One worker's counters and samples. Cheap enough to call per message."""
 
-    __slots__ = ("counts", "lows", "recording", "samples", "totals")
+    __slots__ = ("counts", "lows", "notes", "recording", "samples", "totals")
 
     def __init__(self) -> None:
         self.recording = False
@@ -56,6 +56,7 @@ class Recorder:
         self.counts: Counter[str] = Counter()
         self.samples: dict[str, array[float]] = {}
         self.lows: dict[str, dict[str, float]] = {}
+        self.notes: dict[str, dict[str, Any]] = {}
 
     def count(self, name: str, n: int = 1) -> None:
         self.totals[name] += n
@@ -74,6 +75,10 @@ class Recorder:
         table = self.lows.setdefault(name, {})
         table[key] = min(value, table.get(key, value))
 
+    def note(self, name: str, key: str, value: Any) -> None:
+        """Keep what was seen for ``key`` (e.g. the result a bot saw), in or out of the window."""
+        self.notes.setdefault(name, {})[key] = value
+
     def error(self, kind: str) -> None:
         """An error of some kind: counted as ``errors`` and as ``error.<kind>``."""
         self.count("errors")
@@ -86,6 +91,7 @@ class Recorder:
             "counts": dict(self.counts),
             "samples": {k: v.tobytes() for k, v in self.samples.items()},
             "lows": self.lows,
+            "notes": self.notes,
         }
 
     @classmethod
@@ -102,7 +108,19 @@ class Recorder:
             for name, table in dump["lows"].items():
                 for key, value in table.items():
                     merged.low(name, key, value)
+            for name, table in dump.get("notes", {}).items():
+                merged.notes.setdefault(name, {}).update(table)
         return merged
+
+    def recent(self, marks: dict[str, int]) -> dict[str, tuple[int, float, float]]:
+        """(n, p50, p99) of each series' samples since ``marks``, which it moves on."""
+        out: dict[str, tuple[int, float, float]] = {}
+        for name, series in self.samples.items():
+            new = sorted(series[marks.get(name, 0) :])
+            marks[name] = len(series)
+            if new:
+                out[name] = (len(new), percentile(new, 50), percentile(new, 99))
+        return out
 
     def latencies(self) -> dict[str, dict[str, float]]:
         return {name: summarize(series) for name, series in sorted(self.samples.items())}

@@ -44,6 +44,7 @@ class Config:
     drain: float = 5.0  # after stop, how long bots may finish what they are doing
     seed: int = 1
     match_urls: str = ""  # comma-separated: match sockets go here, round robin by seat
+    reconnect: bool = False  # a dropped match socket reconnects, as a real client does
 
     def share(self, index: int, procs: int) -> Config:
         """This worker's part: every count split as evenly as whole bots allow."""
@@ -82,11 +83,12 @@ class Worker:
         self.said: Callable[[str], None] = lambda name: None
         self.cpu_s = 0.0
 
-    def match_server(self, seat: int) -> Server:
-        """Where a bot in ``seat`` opens its match socket (``--match-urls``, else ``--url``)."""
+    def match_server(self, seat: int, attempt: int = 0) -> Server:
+        """Where a bot in ``seat`` opens its match socket (``--match-urls``, else ``--url``);
+        each failed attempt to reconnect tries the next URL."""
         if not self.match_servers:
             return self.server
-        return self.match_servers[seat % len(self.match_servers)]
+        return self.match_servers[(seat + attempt) % len(self.match_servers)]
 
     def gauge(self, name: str, delta: int) -> None:
         """A value that goes up and down (open sockets, bots in a match)."""

@@ -1,16 +1,19 @@
 """How a pass groups one game's queue by skill (protocol.md, "Ranked matchmaking").
 
-A ticket's window is its rating plus or minus ``base + widen * waited``. A group is
+A ticket's window is its rating plus or minus ``base + widen * waited``. A ticket takes
+``size`` seats (a party's: one per member, at the members' mean rating) and is never
+split; a group of one party alone is never formed (it waits for others). A group is
 *compatible* when every member's rating lies inside every member's window: the ratings
 all lie in the intersection of the windows. A pass forms groups greedily:
 
-1. Full groups (``max_players``) first, closest ratings first: the compatible full group
+1. Full groups (``max_players`` seats) first, closest ratings first: the compatible full group
    of the smallest spread (highest rating minus lowest), ties to the group whose oldest
    ticket came first. Each candidate group is anchored at its lowest rating; a
    candidate can only get worse as others are taken, so a lazy heap finds the best.
 2. Then, for a game that also plays with fewer (``min_players < max_players``), each
    ticket that has waited the fill timeout, oldest first, gathers the largest group it
-   can, nearest ratings first; at least ``min_players`` form a group.
+   can, nearest ratings first, each ticket taken if its seats still fit; at least
+   ``min_players`` seats form a group.
 
 The Redis backend runs the same steps in Lua (``lobby/take.lua``); the shared contract
 tests hold both to the same groups.
@@ -47,6 +50,7 @@ class Waiting:
     id: str
     rating: float
     since: float
+    size: int = 1
 
 
 class Pass:
@@ -55,9 +59,10 @@ class Pass:
     def __init__(
         self, waiting: Iterable[Waiting], now: float, window: SkillWindow, fill: float
     ) -> None:
-        self.order = sorted(waiting, key=lambda w: (w.rating, w.since, w.id))
+        self.order = sorted(waiting, key=lambda w: (w.rating, w.since, w.size, w.id))
         self.now, self.fill = now, fill
         self.rating = [w.rating for w in self.order]
+        self.size = [w.size for w in self.order]
         self.reach = [window.half_width(now - w.since) for w in self.order]
         self.taken = [False] * len(self.order)
         # Skip pointers over taken tickets: ``free_up(i)`` is the first free one from i.
@@ -76,18 +81,23 @@ class Pass:
 
     # Full groups ---------------------------------------------------------------------
 
-    def anchored(self, a: int, size: int) -> tuple[float, float, list[int]] | None:
-        """The closest compatible group of ``size`` whose lowest rating is ``a``'s:
+    def anchored(self, a: int, seats: int) -> tuple[float, float, list[int]] | None:
+        """The closest compatible group of ``seats`` seats whose lowest rating is ``a``'s:
         (spread, oldest arrival, members), or None.
         """
-        rating, reach, since = self.rating, self.reach, self.order
+        rating, reach, since, size = self.rating, self.reach, self.order, self.size
+        if size[a] >= seats:  # a party alone is no group
+            return None
         top = rating[a] + reach[a]
         members: list[int] = []  # above the anchor, their windows reaching every rating
         j = self.free_up(a + 1)
         while j < len(rating) and rating[j] <= top:
             if rating[j] - reach[j] <= rating[a]:
-                members = [i for i in members if rating[i] + reach[i] >= rating[j]] + [j]
-                if len(members) == size - 1:
+                kept = [i for i in members if rating[i] + reach[i] >= rating[j]]
+                taken = size[a] + sum(size[i] for i in kept) + size[j]
+                if taken <= seats:  # a ticket whose seats do not fit is passed over
+                    members = [*kept, j]
+                if taken == seats:
                     group = [a, *members]
                     return rating[j] - rating[a], min(since[i].since for i in group), group
             j = self.free_up(j + 1)
@@ -137,7 +147,8 @@ class Pass:
             if self.taken[t]:
                 continue
             group = self.gather(t, high)
-            if len(group) >= low:
+            seats = sum(self.size[i] for i in group)
+            if seats >= low and (len(group) > 1 or self.size[t] == 1):
                 self.take(group)
                 formed.append(group)
         return formed
@@ -146,12 +157,12 @@ class Pass:
         """The group ``t`` gathers: free tickets nearest its rating first, each taken if
         the group stays compatible, until it is full or nothing nearer can fit.
         """
-        rating, reach = self.rating, self.reach
-        group = [t]
+        rating, reach, size = self.rating, self.reach, self.size
+        group, seats = [t], size[t]
         lo = hi = rating[t]
         floor, ceiling = rating[t] - reach[t], rating[t] + reach[t]
         below, above = self.free_down(t - 1), self.free_above(t + 1)
-        while len(group) < high:
+        while seats < high:
             side = self.nearer(below, above, rating[t])
             if side is None:
                 break
@@ -159,8 +170,10 @@ class Pass:
             if not floor <= rating[c] <= ceiling:  # this side has nothing left that fits
                 below, above = (-1, above) if side < 0 else (below, -1)
                 continue
-            if rating[c] - reach[c] <= lo and rating[c] + reach[c] >= hi:
+            fits = seats + size[c] <= high
+            if fits and rating[c] - reach[c] <= lo and rating[c] + reach[c] >= hi:
                 group.append(c)
+                seats += size[c]
                 lo, hi = min(lo, rating[c]), max(hi, rating[c])
                 floor, ceiling = (
                     max(floor, rating[c] - reach[c]),

@@ -6,8 +6,10 @@
 --       window base, window widening per second, the most groups to form in this call
 --       (a call that forms that many leaves the rest for the next: Redis serves nobody
 --       else while a script runs).
--- The rating queue's members are '<arrival, fixed width>|<player>' scored by rating, so
--- one ZRANGE lists the tickets by (rating, arrival, player).
+-- The rating queue's members are '<arrival, fixed width>|<seats, 3 digits>|<player>'
+-- scored by rating, so one ZRANGE lists the tickets by (rating, arrival, seats, player).
+-- A ticket takes its seats (a party's: one per member) and is never split; a party
+-- alone never forms a group.
 -- Returns the groups formed, each a list of tickets (JSON) in arrival order.
 local prefix, low, high = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now, fill, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
@@ -15,16 +17,20 @@ local base, widen, most = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]
 
 local flat = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 local n = #flat / 2
-if n < low then return {} end
 local member, id, since, rating, reach, taken, index = {}, {}, {}, {}, {}, {}, {}
+local size, total = {}, 0
 for i = 1, n do
   local m = flat[2 * i - 1]
   local bar = string.find(m, '|', 1, true)
-  member[i], id[i] = m, string.sub(m, bar + 1)
+  local bar2 = string.find(m, '|', bar + 1, true)
+  member[i], id[i] = m, string.sub(m, bar2 + 1)
+  size[i] = tonumber(string.sub(m, bar + 1, bar2 - 1))
+  total = total + size[i]
   since[i], rating[i] = tonumber(string.sub(m, 1, bar - 1)), tonumber(flat[2 * i])
   reach[i] = base + widen * math.max(0, now - since[i])
   taken[i], index[id[i]] = false, i
 end
+if total < low then return {} end
 
 -- Skip pointers over taken tickets: free_up(i) is the first free one from i (n + 1: none).
 local up = {}
@@ -45,23 +51,27 @@ end
 
 -- Full groups: the closest compatible group anchored at each lowest rating, in a heap.
 -- anchored() leaves the members above the anchor in buf[1..bn].
-local buf, bn = {}, 0
-local function anchored(a, size)
+local buf, bn, kept = {}, 0, {}
+local function anchored(a, seats)
   local ra = rating[a]
   local top = ra + reach[a]
   bn = 0
+  if size[a] >= seats then return nil end  -- a party alone is no group
   local j = free_up(a + 1)
   while j <= n and rating[j] <= top do
     local rj = rating[j]
     if rj - reach[j] <= ra then
-      local k = 0
+      local k, got = 0, size[a] + size[j]
       for m = 1, bn do
         local i = buf[m]
-        if rating[i] + reach[i] >= rj then k = k + 1; buf[k] = i end
+        if rating[i] + reach[i] >= rj then k = k + 1; kept[k] = i; got = got + size[i] end
       end
-      bn = k + 1
-      buf[bn] = j
-      if bn == size - 1 then
+      if got <= seats then  -- a ticket whose seats do not fit is passed over
+        for m = 1, k do buf[m] = kept[m] end
+        bn = k + 1
+        buf[bn] = j
+      end
+      if got == seats then
         local oldest = since[a]
         for m = 1, bn do oldest = math.min(oldest, since[buf[m]]) end
         return rj - ra, oldest
@@ -151,10 +161,10 @@ local function first(x, y)
   return id[x] < id[y]
 end
 local function gather(t)
-  local group, lo, hi = {t}, rating[t], rating[t]
+  local group, lo, hi, seats = {t}, rating[t], rating[t], size[t]
   local floor, ceiling = rating[t] - reach[t], rating[t] + reach[t]
   local below, above = free_down(t - 1), free_above(t + 1)
-  while #group < high and (below > 0 or above > 0) do
+  while seats < high and (below > 0 or above > 0) do
     local side = 1
     if above == 0 then
       side = -1
@@ -167,8 +177,10 @@ local function gather(t)
     if rating[c] < floor or rating[c] > ceiling then
       if side < 0 then below = 0 else above = 0 end
     else
-      if rating[c] - reach[c] <= lo and rating[c] + reach[c] >= hi then
+      local fits = seats + size[c] <= high
+      if fits and rating[c] - reach[c] <= lo and rating[c] + reach[c] >= hi then
         group[#group + 1] = c
+        seats = seats + size[c]
         lo, hi = math.min(lo, rating[c]), math.max(hi, rating[c])
         floor = math.max(floor, rating[c] - reach[c])
         ceiling = math.min(ceiling, rating[c] + reach[c])
@@ -176,7 +188,7 @@ local function gather(t)
       if side < 0 then below = free_down(c - 1) else above = free_above(c + 1) end
     end
   end
-  return group
+  return group, seats
 end
 
 if low < high and #groups < most then
@@ -189,8 +201,8 @@ if low < high and #groups < most then
   for _, pid in ipairs(due) do
     local t = index[pid]
     if t and not taken[t] and #groups < most then
-      local group = gather(t)
-      if #group >= low then
+      local group, seats = gather(t)
+      if seats >= low and (#group > 1 or size[t] == 1) then
         take(group)
         groups[#groups + 1] = group
       end

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from gameserver.http import problem
 from players.models import is_id
 
+from .games import Game
 from .models import Match, Seat
 from .registry import get_game
+from .replaycache import replays
 from .runtime.replay import replay
+
+ENDED = (Match.Status.OVER, Match.Status.VOIDED)
 
 
 def match_summary(match: Match) -> dict[str, Any]:
@@ -87,12 +92,39 @@ def matches(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def match_detail(request: HttpRequest, match_id: str) -> JsonResponse:
-    """``GET /api/matches/<id>``: the match and its moves."""
+    """``GET /api/matches/<id>``: the match, its spectator view and its moves.
+
+    An unfinished match shows no more than a spectator sees: the moves of a game with
+    hidden information (a move is a secret until its round is resolved) wait until the
+    match is over.
+    """
     match, refused = find_match(match_id)
     if match is None:
         return refused
-    moves = [{"seq": m.seq, "seat": m.seat, "move": m.payload} for m in match.moves.all()]
-    return JsonResponse({**match_summary(match), "moves": moves})
+    game = get_game(match.game)
+    stored = list(match.moves.all())
+    hidden = match.status not in ENDED and (game is None or game.hidden_information)
+    moves = [] if hidden else [{"seq": m.seq, "seat": m.seat, "move": m.payload} for m in stored]
+    state = spectator_state(match, game, [(m.seat, m.payload) for m in stored])
+    detail = {**match_summary(match), "state": state, "moves": moves, "moves_hidden": hidden}
+    return JsonResponse(detail)
+
+
+def spectator_state(match: Match, game: Game | None, log: list[tuple[int, Any]]) -> Any:
+    """What a spectator sees now: the final state's view, or the view rebuilt from the
+    stored moves (None for a real-time match in play, whose inputs are stored at the end).
+    """
+    if game is None:
+        return None
+    if match.status in ENDED:
+        return None if match.final_state is None else game.view(match.final_state, None)
+    if game.tick_rate:
+        return None
+    try:
+        states = replay(game, match.seats.count(), match.options, match.seed, log)
+    except Exception:  # a log the installed rules no longer accept
+        return None
+    return game.view(states[-1], None)
 
 
 def find_match(match_id: str) -> tuple[Match | None, JsonResponse]:
@@ -115,12 +147,21 @@ def replay_states(match: Match) -> list[Any]:
 
 
 @require_GET
-def match_replay(request: HttpRequest, match_id: str) -> JsonResponse:
-    """``GET /api/matches/<id>/replay`` (extension): the state after each step."""
+def match_replay(request: HttpRequest, match_id: str) -> HttpResponse:
+    """``GET /api/matches/<id>/replay`` (extension): the state after each step.
+
+    A finished match's frames never change: they are rebuilt once and kept encoded
+    (``replays``), so clients looping on a replay cost a query, not a rerun of the game.
+    """
     match, refused = find_match(match_id)
     if match is None:
         return refused
-    if match.status not in (Match.Status.OVER, Match.Status.VOIDED):
+    if match.status not in ENDED:
         return problem(409, "not_over", "a match replays once it is over")
-    frames = [{"step": i, "state": s} for i, s in enumerate(replay_states(match))]
-    return JsonResponse({"match": match_summary(match), "frames": frames})
+    frames = replays.get(match.id)
+    if frames is None:
+        states = replay_states(match)
+        frames = orjson.dumps([{"step": i, "state": s} for i, s in enumerate(states)])
+        replays.put(match.id, frames)
+    body = b'{"match":' + orjson.dumps(match_summary(match)) + b',"frames":' + frames + b"}"
+    return HttpResponse(body, content_type="application/json")

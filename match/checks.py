@@ -25,4 +25,8 @@ def games_set_up(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             game.setup(game.min_players, options, random.Random(0))
         except Exception as exc:
             errors.append(Error(f"game {name!r} with options {options}: {exc}", id="match.E002"))
+        timeout = options.get("turn_timeout_s", 0)
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
+            message = f"game {name!r}: turn_timeout_s must be a number of seconds >= 0 (0: off)"
+            errors.append(Error(message, id="match.E003"))
     return errors

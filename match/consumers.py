@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 from django.conf import settings
 
-from gameserver import protocol
+from gameserver import limits, protocol
 from gameserver.protocol import ClientError
 from gameserver.sockets import ProtocolConsumer
 from players.enforcement import enforcer
@@ -18,6 +19,7 @@ from .runtime.hosting import finished_frame, hosts
 from .runtime.remote import RemoteHost
 
 CLOSE_RESTART = protocol.CLOSE_HOST_MOVED  # reconnect: the new host is elsewhere
+WATCH_EVERY_S = 0.1  # how often a socket on a remote host checks that host's process
 
 
 class MatchConsumer(ProtocolConsumer):
@@ -34,6 +36,7 @@ class MatchConsumer(ProtocolConsumer):
         "input": "cmd_input",
         "resign": "cmd_resign",
         "sync": "cmd_sync",
+        "moves": "cmd_moves",
     }
     host: MatchHost | RemoteHost | None = None
     seat: int | None = None
@@ -47,8 +50,12 @@ class MatchConsumer(ProtocolConsumer):
         if found is None:
             await self.close(protocol.CLOSE_NOT_FOUND)
         elif isinstance(found, MatchHost | RemoteHost):
+            seat = found.seat_of(self.identity.id)
+            if seat is None and not limits.admit_spectator(self.scope, match_id):
+                await self.close(protocol.CLOSE_SPECTATORS_FULL)
+                return
             self.host = found
-            self.seat = found.seat_of(self.identity.id)
+            self.seat = seat
             await found.join(self)
             if isinstance(found, RemoteHost):
                 self.watchdog = asyncio.get_running_loop().create_task(self.watch(found))
@@ -58,25 +65,57 @@ class MatchConsumer(ProtocolConsumer):
             await self.close(protocol.CLOSE_NORMAL)
 
     async def closed(self, code: int) -> None:
-        if getattr(self, "watchdog", None) is not None:
-            self.watchdog.cancel()
+        watchdog = getattr(self, "watchdog", None)
+        if watchdog is not None and watchdog is not asyncio.current_task():
+            watchdog.cancel()  # (the watchdog itself may be what closes the socket)
         if self.host is not None:
             await self.host.leave(self)
 
     async def watch(self, host: RemoteHost) -> None:
-        """Close (4503) when the remote host is gone: no state within a TTL, or a new owner.
+        """Follow a host in another process until this socket closes.
 
-        The client reconnects, and its socket then finds (or becomes) the new host.
+        The moment the host's process is gone (its liveness key expired), this process
+        takes the match over (or finds who did) and the socket joins the new host.
+        Otherwise: close (4503) when no state came within a TTL, or when another process
+        owns the match now; the client reconnects and its socket finds the new host.
         """
         ttl = settings.GAMESERVER_HOST_TTL
-        await asyncio.sleep(ttl + 1)
-        while self.is_open:
+        started = checked = time.monotonic()
+        while self.is_open and self.host is host:
+            await asyncio.sleep(WATCH_EVERY_S)
             with contextlib.suppress(Exception):
-                owner = await hosts.ownership.owner(host.id)
-                if self.last_seq is None or owner != host.channel:
+                if not await hosts.owner_alive(host.channel) and await self.keyed(host):
+                    found = await self.take_over(host)
+                    if found is None:
+                        return
+                    host, started = found, time.monotonic()
+                    continue
+                now = time.monotonic()
+                if now - checked < ttl and (self.last_seq is not None or now - started < ttl):
+                    continue
+                checked = now
+                if self.last_seq is None or await hosts.ownership.owner(host.id) != host.channel:
                     await self.close(CLOSE_RESTART)
                     return
-            await asyncio.sleep(ttl)
+
+    async def keyed(self, host: RemoteHost) -> bool:
+        """Whether the match still has a key: its dead owner's, or its new owner's. None
+        means Redis lost its keys (restarted): the live owner takes them back at its next
+        heartbeat, so nobody may take the match over meanwhile."""
+        return await hosts.ownership.owner(host.id) is not None
+
+    async def take_over(self, dead: RemoteHost) -> RemoteHost | None:
+        """The remote host's process died: join the match's new host (here if nobody
+        else took it). Returns the new host when it too is remote, to watch it."""
+        found = await hosts.open(dead.id)
+        if not self.is_open:
+            return None
+        if not isinstance(found, MatchHost | RemoteHost):  # over meanwhile: reconnect to see
+            await self.close(CLOSE_RESTART)
+            return None
+        self.host, self.last_seq = found, None
+        await found.join(self)
+        return found if isinstance(found, RemoteHost) else None
 
     def live_host(self) -> MatchHost | RemoteHost:
         if self.host is None:
@@ -103,6 +142,10 @@ class MatchConsumer(ProtocolConsumer):
         """``sync`` (extension): resend ``match.state``."""
         await self.live_host().sync(self, rid)
 
+    async def cmd_moves(self, request: dict[str, Any], rid: Any) -> None:
+        """``moves`` (extension): this seat's legal moves, with captions."""
+        await self.live_host().list_moves(self, rid)
+
     async def match_frame(self, event: dict[str, Any]) -> None:
         """A frame from a host in another process; a gap in ``seq`` asks for the state."""
         seq, kind = event.get("seq"), event.get("kind")
@@ -116,12 +159,13 @@ class MatchConsumer(ProtocolConsumer):
             self.last_seq = seq
         if kind == "match.update" and self.last_seq is None:
             return  # waiting for the state we asked for
-        if self.is_open:
-            if event.get("bytes") is not None:
-                await self.base_send({"type": "websocket.send", "bytes": event["bytes"]})
-            else:
-                await self.base_send({"type": "websocket.send", "text": event["text"]})
+        latest = kind == "match.update" and event.get("latest", False)
+        if event.get("bytes") is not None:
+            self.send_event({"type": "websocket.send", "bytes": event["bytes"]}, latest)
+        else:
+            self.send_event({"type": "websocket.send", "text": event["text"]}, latest)
 
     async def match_close(self, event: dict[str, Any]) -> None:
         """The remote host closes this socket (match over, or it no longer hosts it)."""
-        await self.close(event.get("code", protocol.CLOSE_NORMAL))
+        if self.is_open:  # the watch may have closed it already (a second close raises)
+            await self.close(event.get("code", protocol.CLOSE_NORMAL))

@@ -101,3 +101,23 @@ class Move(models.Model):
 
     def __str__(self) -> str:
         return f"move {self.seq} by seat {self.seat}"
+
+
+class InputChunk(models.Model):
+    """Real-time matches: the input changes of about a second, journaled while it plays.
+
+    ``ticks`` is how many ticks the match had played when the chunk was written (every
+    change in it applies at or before that tick); ``seq`` is a ``seq`` the host promised
+    not to pass before its next write, so that a rebuilt match never sends a smaller one.
+    """
+
+    match = models.ForeignKey(Match, related_name="input_chunks", on_delete=models.CASCADE)
+    ticks = models.IntegerField()
+    seq = models.IntegerField()
+    inputs = models.BinaryField()
+
+    class Meta:
+        ordering = ["match", "id"]
+
+    def __str__(self) -> str:
+        return f"inputs to tick {self.ticks}"

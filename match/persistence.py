@@ -1,7 +1,8 @@
 """The only code that touches the ORM for the async side: small functions, one job each.
 
 Each sync function runs inside ``transaction.atomic``; the ``a``-prefixed names are the
-same functions wrapped once with ``database_sync_to_async`` for the consumers and hosts.
+same functions wrapped once with ``database_sync_to_async`` for the consumers and hosts,
+here the runtime's own (``gameserver.dbthread``): never behind an HTTP view.
 """
 
 from __future__ import annotations
@@ -9,16 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgpack
 import orjson
-from channels.db import database_sync_to_async
+from channels.db import database_sync_to_async as pooled_sync_to_async
 from django.db import connection, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
+from gameserver.dbthread import runtime_sync_to_async as database_sync_to_async
 from players import ratings
 
 from .games import Outcome
-from .models import Match, Move, Seat
+from .models import InputChunk, Match, Move, Seat
 
 
 @dataclass
@@ -55,6 +58,16 @@ class MatchRecord:
     input_log: bytes | None = None
     result: dict[str, Any] | None = None
     final_state: Any = None
+    journal: Journaled | None = None  # real-time: the inputs journaled while it played
+
+
+@dataclass
+class Journaled:
+    """A real-time match's input journal: ticks played, the seq promised, the changes."""
+
+    ticks: int
+    seq: int
+    changes: list[list[Any]]
 
 
 def create_match(
@@ -107,7 +120,28 @@ def load_match(match_id: str) -> MatchRecord | None:
         input_log=bytes(match.input_log) if match.input_log is not None else None,
         result=result,
         final_state=match.final_state,
+        journal=load_journal(match_id),
     )
+
+
+def load_journal(match_id: str) -> Journaled | None:
+    """The input chunks of a real-time match, joined; None if it has none."""
+    chunks = list(InputChunk.objects.filter(match_id=match_id).order_by("id"))
+    if not chunks:
+        return None
+    changes = [change for chunk in chunks for change in msgpack.unpackb(bytes(chunk.inputs))]
+    return Journaled(
+        ticks=max(c.ticks for c in chunks), seq=max(c.seq for c in chunks), changes=changes
+    )
+
+
+def record_input_chunks(rows: list[tuple[str, int, int, list[list[Any]]]]) -> None:
+    """Commit real-time input chunks ``(match id, ticks, seq, changes)`` in one transaction."""
+    with transaction.atomic():
+        InputChunk.objects.bulk_create(
+            InputChunk(match_id=m, ticks=t, seq=q, inputs=msgpack.packb(c, use_bin_type=True))
+            for m, t, q, c in rows
+        )
 
 
 def mark_started(match_id: str) -> None:
@@ -196,8 +230,9 @@ def seat_rating(seat: Seat) -> float:
 
 
 def rated_game(match_id: str, outcome: Outcome) -> str | None:
-    """The match's game when this result moves ratings: a rated match, not abandoned."""
-    if outcome.reason == Match.Reason.ABANDONED:
+    """The match's game when this result moves ratings: a rated match, not abandoned,
+    that ranks at least two seats (a timeout nobody moved in ranks none)."""
+    if outcome.reason == Match.Reason.ABANDONED or len(outcome.ranking) < 2:
         return None
     found = Match.objects.filter(id=match_id, rated=True).values_list("game", flat=True)
     return found.first()
@@ -233,6 +268,14 @@ def stored_result(match_id: str) -> Finished:
     return Finished(False, result, moved or None)
 
 
+def discard_match(match_id: str) -> bool:
+    """Delete a match that was never announced (a member dropped out while it was being
+    formed): it is no one's history. A match that started or ended is kept."""
+    with transaction.atomic():
+        deleted, _ = Match.objects.filter(id=match_id, status=Match.Status.WAITING).delete()
+    return bool(deleted)
+
+
 def record_moves(rows: list[tuple[str, int, int, Any]]) -> None:
     """Commit applied moves ``(match id, seq, seat, move)``; rows already there are kept.
 
@@ -263,9 +306,14 @@ def unfinished_match_of(player_id: str) -> str | None:
 
 
 acreate_match = database_sync_to_async(create_match)
-aload_match = database_sync_to_async(load_match)
+# Reads run side by side in the thread pool: after a process dies the others load many
+# matches at once, which the runtime's one thread would queue behind each other (and
+# behind every move commit).
+aload_match = pooled_sync_to_async(load_match, thread_sensitive=False)
 amark_started = database_sync_to_async(mark_started)
 afinish_match = database_sync_to_async(finish_match)
+adiscard_match = database_sync_to_async(discard_match)
 aunfinished_match_of = database_sync_to_async(unfinished_match_of)
 arecord_moves = database_sync_to_async(record_moves)
+arecord_input_chunks = database_sync_to_async(record_input_chunks)
 aunfinished_matches = database_sync_to_async(unfinished_matches)

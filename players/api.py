@@ -5,6 +5,7 @@ player pages (protocol.md, "Leaderboards and players").
 from __future__ import annotations
 
 import json
+import math
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -13,8 +14,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from gameserver import addresses, limits
 from gameserver.http import problem
-from gameserver.identity import mint_token
+from gameserver.identity import mint_token, read_token
 from match.registry import get_game
 
 from . import board, ratings
@@ -26,7 +28,16 @@ MAX_NAME = 40
 @csrf_exempt
 @require_POST
 def guest(request: HttpRequest) -> JsonResponse:
-    """``POST /api/guest {"name"}`` -> 201 with the player and a signed token."""
+    """``POST /api/guest {"name"}`` -> 201 with the player and a signed token.
+
+    At most ``GAMESERVER_GUESTS_PER_MINUTE`` new guests per client address (429 with
+    ``Retry-After`` past that), except for ``GAMESERVER_UNLIMITED_ADDRESSES``.
+    """
+    address = addresses.request_address(request)
+    if not addresses.unlimited(address) and (wait := limits.guests.take(address)):
+        answer = problem(429, "rate_limited", "too many new guests from this address")
+        answer["Retry-After"] = str(max(1, math.ceil(min(wait, 3600))))
+        return answer
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
@@ -119,5 +130,32 @@ def player_detail(request: HttpRequest, player_id: str) -> JsonResponse:
             "bot": player.bot,
             "ratings": ratings.ratings_of(player.id),
             "matches": matches,
+        }
+    )
+
+
+@csrf_exempt
+@require_POST
+def refresh(request: HttpRequest) -> JsonResponse:
+    """``POST /api/token {"token"}`` -> 200 with the player and a fresh token (extension).
+
+    A client whose token nears its end (sockets close with 4401 when it expires) trades
+    it, while it is still valid, for a new one of the same player; 403 otherwise.
+    """
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return problem(400, "bad_message", "the body must be JSON")
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str):
+        return problem(400, "invalid", "'token' must be a string")
+    identity = read_token(token)
+    player = Player.objects.filter(pk=identity.id).first() if identity else None
+    if player is None:
+        return problem(403, "unauthorized", "the token is bad, expired or of no player")
+    return JsonResponse(
+        {
+            "player": {"id": player.id, "name": player.name},
+            "token": mint_token(player.id, player.name),
         }
     )

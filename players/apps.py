@@ -6,3 +6,11 @@ class PlayersConfig(AppConfig):
 
     name = "players"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from .models import Player
+        from .persistence import forget
+
+        post_delete.connect(forget, sender=Player, dispatch_uid="players.forget")

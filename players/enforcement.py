@@ -2,8 +2,8 @@
 
 Each process joins the ``moderation`` group of the channel layer once, when its first
 socket opens. On a ban every process closes the player's sockets it holds with 4403,
-drops the player's ticket (and, through ``BAN_HOOKS``, anything else the player holds,
-such as a party membership), and the process hosting the player's unfinished match ends
+drops the player's ticket and party membership (and, through ``BAN_HOOKS``, anything
+else the player holds), and the process hosting the player's unfinished match ends
 it as ``forfeit`` for the player's seat. Channel layers may drop an event, and a ban
 may come from a process with no channel layer to share (``manage.py`` without Redis):
 so each process also sweeps for bans it has not acted on every
@@ -29,8 +29,8 @@ from .moderation import GROUP
 
 log = logging.getLogger("players.enforcement")
 
-# What else a banned player holds: each hook is awaited with the player's id.
-# Parties register theirs here to drop the player's membership.
+# What else a banned player holds: each hook is awaited with the player's id (a party
+# membership is dropped by ``enforce`` itself).
 BAN_HOOKS: list[Callable[[str], Awaitable[None]]] = []
 
 
@@ -67,10 +67,12 @@ async def forfeit_match(player_id: str) -> None:
 
 async def enforce(player_id: str) -> None:
     """Everything a ban does in this process; safe to repeat."""
+    from lobby.party_service import parties
     from lobby.service import lobby
 
     await forfeit_match(player_id)
     await lobby.leave(player_id)
+    await parties.drop(player_id)  # out of their party: its other members are told
     for hook in BAN_HOOKS:
         await hook(player_id)
     for consumer in delivery.local_consumers():

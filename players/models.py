@@ -41,6 +41,12 @@ class Player(models.Model):
         # The table the match app created before players had an app of their own.
         db_table = "match_player"
         indexes = [models.Index(fields=["name"])]
+        # One row per bot name ("Bot 1", "Bot 2"...): processes creating one at once agree.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(bot=True), name="one_bot_per_name"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id})"

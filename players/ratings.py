@@ -165,3 +165,4 @@ def current_ratings(game: str, player_ids: list[str]) -> dict[str, float]:
 
 aratings_of = database_sync_to_async(ratings_of)
 arating_of = database_sync_to_async(rating_of)
+acurrent_ratings = database_sync_to_async(current_ratings)

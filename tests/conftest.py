@@ -11,8 +11,9 @@ TEST_LAYERS = {"default": {"BACKEND": "tests.layers.MsgpackInMemoryChannelLayer"
 @pytest.fixture(autouse=True)
 def fresh_server(settings):
     """Each test gets its own channel layer, hosts and lobby: no state leaks between loops."""
-    from lobby import service
+    from lobby import party_service, service
     from lobby.matchmaker import MemoryMatchmaker
+    from lobby.parties import MemoryParties
     from match.runtime.hosting import hosts
     from players.enforcement import enforcer
 
@@ -22,6 +23,7 @@ def fresh_server(settings):
     channel_layers.backends.clear()
     hosts.__init__()
     service.lobby.__init__(MemoryMatchmaker())
+    party_service.parties.__init__(MemoryParties())
     delivery._local.clear()
     enforcer.stop()
     yield
@@ -46,5 +48,8 @@ def close_thread_connections(django_db_setup, django_db_blocker):
     from asgiref.sync import SyncToAsync
     from django.db import connections
 
+    from gameserver import dbthread
+
     with django_db_blocker.unblock():
         SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+        dbthread.close_connections()  # the match runtime's own thread

@@ -1,7 +1,9 @@
-"""Real server processes for the tests that need them: daphne on free ports."""
+"""Real server processes for the tests that need them: daphne, uvicorn or ``make serve``
+on free ports."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import signal
@@ -14,7 +16,24 @@ from pathlib import Path
 
 from loadtest.probe import free_port, wait_healthy
 
+RUN_SALT = secrets.token_hex(16)  # one per test run
 ROOT = Path(__file__).resolve().parent.parent
+SERVERS = ("daphne", "uvicorn")
+
+
+def command(kind: str, port: int) -> list[str]:
+    """The command line of a server process, with the flags a production recipe uses."""
+    if kind == "daphne":
+        return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                "gameserver.asgi:application"]  # fmt: skip
+    if kind == "uvicorn":
+        return [
+            sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "warning", "--no-access-log", "--lifespan", "off",
+            "--ws-max-size", "65536", "--ws-per-message-deflate", "false",
+            "gameserver.asgi:application",
+        ]  # fmt: skip
+    raise ValueError(f"no server called {kind!r}")
 
 
 def migrate(env: dict[str, str]) -> None:
@@ -26,13 +45,14 @@ def migrate(env: dict[str, str]) -> None:
 
 @dataclass
 class Server:
-    """One daphne process."""
+    """One server process (daphne unless ``kind`` says uvicorn)."""
 
     proc: subprocess.Popen
     url: str
     env: dict[str, str]
     port: int
     log_path: Path
+    kind: str = "daphne"
 
     @property
     def ws(self) -> str:
@@ -53,20 +73,18 @@ class Server:
 
     def restart(self) -> None:
         self.stop()
-        started = start(self.env, self.log_path.parent, self.port)
+        started = start(self.env, self.log_path.parent, self.port, self.kind)
         self.proc = started.proc
 
 
-def start(env: dict[str, str], tmp: Path, port: int | None = None) -> Server:
+def start(env: dict[str, str], tmp: Path, port: int | None = None, kind: str = "daphne") -> Server:
     port = port or free_port()
-    log_path = tmp / f"daphne-{port}.log"
+    log_path = tmp / f"{kind}-{port}.log"
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-             "gameserver.asgi:application"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    server = Server(proc, f"http://127.0.0.1:{port}", env, port, log_path)
+            command(kind, port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    server = Server(proc, f"http://127.0.0.1:{port}", env, port, log_path, kind)
     try:
         wait_healthy(server.url, proc)
     except RuntimeError:
@@ -75,20 +93,55 @@ def start(env: dict[str, str], tmp: Path, port: int | None = None) -> Server:
     return server
 
 
+def start_serve(env: dict[str, str], tmp: Path, server: str = "uvicorn") -> Server:
+    """``make serve``'s command (``--server daphne``: the same limits on daphne)."""
+    port = free_port()
+    log_path = tmp / f"serve-{server}-{port}.log"
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gameserver.serve", "--server", server, "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    started = Server(proc, f"http://127.0.0.1:{port}", env, port, log_path)
+    try:
+        wait_healthy(started.url, proc)
+    except RuntimeError:
+        started.stop()
+        raise RuntimeError(log_path.read_text()[-3000:]) from None
+    return started
+
+
 def server_env(env_extra: dict[str, str], tmp: Path) -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}", **env_extra}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.setdefault("GAMESERVER_DATA_DIR", str(tmp))  # its own key file, not the worktree's
+    # The tests' clients all come from loopback: past the per-address limits unless a
+    # test asks for them (tests/hostile).
+    env.setdefault("GAMESERVER_UNLIMITED_ADDRESSES", "127.0.0.1,::1")
+    if env.get("REDIS_URL") and not env.get("SECRET_KEY"):
+        # Many processes share one key: every process started on this folder gets the
+        # same one (a spare started later too), and no other test run has it.
+        env["SECRET_KEY"] = hashlib.sha256(f"{tmp.resolve()}:{RUN_SALT}".encode()).hexdigest()
     return env
 
 
 @contextmanager
 def server(env_extra: dict[str, str], tmp: Path, port: int | None = None) -> Iterator[str]:
     """A migrated database and a daphne process serving it; yields its base URL."""
+    with serving("daphne", env_extra, tmp, port) as proc:
+        yield proc.url
+
+
+@contextmanager
+def serving(
+    kind: str, env_extra: dict[str, str], tmp: Path, port: int | None = None
+) -> Iterator[Server]:
+    """A migrated database and one ``kind`` (daphne or uvicorn) process serving it."""
     env = server_env(env_extra, tmp)
     migrate(env)
-    proc = start(env, tmp, port)
+    proc = start(env, tmp, port, kind)
     try:
-        yield proc.url
+        yield proc
     finally:
         proc.stop()
 

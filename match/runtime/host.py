@@ -25,15 +25,20 @@ from .. import persistence
 from ..games import Game, IllegalMove, Outcome
 from ..persistence import MatchRecord
 from . import metrics
-from .journal import Journal
-from .replay import initial_state, pack_inputs, turn_states
-from .room import Connection, Room
+from .bots import attach_bots
+from .journal import HostLost, Journal
+from .rebuild import rebuild
+from .replay import pack_inputs
+from .room import Connection
+from .ticking import Ticker
+from .turns import TurnClock
+from .verdicts import Verdicts
 
 log = logging.getLogger("match.runtime.host")
 GAME_CODES = {protocol.ILLEGAL_MOVE, protocol.NOT_YOUR_TURN, protocol.INVALID}
 
 
-class MatchHost(Room):
+class MatchHost(Ticker, Verdicts):
     """Owns one match: its state, its connections, its timers and its tick loop."""
 
     def __init__(
@@ -49,20 +54,30 @@ class MatchHost(Room):
         self.seats = record.seats
         self.status = record.status
         self.created_ts = record.created_ts
-        self.state = initial_state(game, len(record.seats), record.options, record.seed)
-        for state in turn_states(game, self.state, record.moves):
-            self.state = state
+        self.seed = record.seed  # bots draw from it
+        rebuilt = rebuild(game, record)
+        self.state = rebuilt.state
         self.moves: list[tuple[int, Any]] = list(record.moves)
-        self.seq = len(self.moves)
-        self.ticks = 0
-        self.inputs: dict[int, Any] = {}
-        self.input_changes: list[list[Any]] = []
+        self.seq = rebuilt.seq
+        self.ticks = rebuilt.ticks
+        self.inputs: dict[int, Any] = rebuilt.inputs
+        self.input_changes: list[list[Any]] = rebuilt.changes
+        self.journaled = len(self.input_changes)  # changes already in the input journal
+        self.seq_limit = self.seq  # the seq this host may reach before its next journal write
+        self.resumed = self.status == ACTIVE  # rebuilt: it waits for its seats to come back
+        # A match whose deciding move was committed but not its result: over at once.
+        self.decided = game.outcome(self.state) if self.resumed else None
+        self.ending: asyncio.Task[None] | None = None
         self.journal_failed = False  # then the final commit writes the whole log
         self.grace: dict[int, asyncio.TimerHandle] = {}
         self.join_timer: asyncio.TimerHandle | None = None
         self.tick_task: asyncio.Task[None] | None = None
         self.dispose = dispose
         self.journal = journal
+        self.turns = TurnClock(game, record.options)
+        self.arrived: set[int] = set()  # seats that connected at least once
+        self.result_committed = False  # from then on its players are free to queue
+        self.result_written = False  # this host's write was the one (not a duplicate)
         self.finished: persistence.Finished | None = None  # what the result write did
 
     # Lifecycle ---------------------------------------------------------------
@@ -73,10 +88,13 @@ class MatchHost(Room):
             deadline = self.created_ts + settings.GAMESERVER_JOIN_TIMEOUT - time.time()
             abandon = Outcome(None, [], "abandoned")
             self.join_timer = self.later(max(deadline, 0), lambda: self.end(abandon))
+        elif self.decided is not None:  # the rules had decided it before its host died
+            self.ending = self.spawn(self.end(self.decided))
         else:  # rebuilt after a restart: every seat must come back within the grace
             for seat in range(len(self.seats)):
                 self.start_grace(seat)
             self.start_ticks()
+        attach_bots(self)  # bot seats count as connected; after a rebuild they play on
 
     def seat_of(self, player_id: str) -> int | None:
         return next((s.seat for s in self.seats if s.player_id == player_id), None)
@@ -92,6 +110,7 @@ class MatchHost(Room):
         seat = conn.seat
         if seat is None or self.status == OVER:
             return
+        self.arrived.add(seat)
         if seat in self.grace:
             self.grace.pop(seat).cancel()
             await self.broadcast({"type": "player.reconnected", "seat": seat}, skip=seat)
@@ -122,12 +141,15 @@ class MatchHost(Room):
         self.status = ACTIVE
         await persistence.amark_started(self.id)
         async with self.order:
-            await self.broadcast_state("match.started", self.state, self.seq)
+            await self.broadcast_state("match.started", self.state, self.seq, self.arm_turn())
         self.start_ticks()
 
     def start_ticks(self) -> None:
+        """Start the clock of an active match: the tick loop, or the turn timer."""
         if self.game.tick_rate and self.tick_task is None:
             self.tick_task = self.spawn(self.run_ticks())
+        elif not self.game.tick_rate and self.turns.handle is None:
+            self.arm_turn()
 
     # Commands ------------------------------------------------------------------
 
@@ -160,7 +182,12 @@ class MatchHost(Room):
         self.moves.append((seat, move))
         self.seq += 1
         seq = self.seq
-        outcome = await self.after_change(self.state, seq, (seat, move))
+        clock = self.arm_turn()
+        try:
+            outcome = await self.after_change(self.state, seq, (seat, move), clock)
+        except HostLost:  # another process took the match over: this move never counted
+            log.warning("match %s: move %d dropped, the match is hosted elsewhere", self.id, seq)
+            return
         metrics.move_latency.observe(time.perf_counter() - arrived)
         if rid is not None:
             await conn.send_frame(Frame({"type": "ack", "id": rid, "seq": seq}))
@@ -195,32 +222,39 @@ class MatchHost(Room):
         async with self.order:
             await conn.send_frame(Frame(message))
 
-    # Ticks -----------------------------------------------------------------------
-
-    async def run_ticks(self) -> None:
-        """Tick at a fixed rate against the monotonic clock: late ticks catch up, no drift."""
-        period = 1.0 / self.game.tick_rate
-        due = time.monotonic()
-        while self.status == ACTIVE:
-            due += period
-            delay = due - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            elif delay < -1.0:  # over a second behind: skip the backlog, don't spiral
-                due = time.monotonic()
-            metrics.tick_lateness.observe(max(0.0, -delay))
-            if self.status == ACTIVE:
-                self.state = self.game.tick(self.state, dict(self.inputs), period)
-                self.ticks += 1
-                self.seq += 1
-                outcome = await self.after_change(self.state, self.seq)
-                if outcome is not None:
-                    await self.end(outcome, force=True)
+    async def list_moves(self, conn: Connection, rid: Any = None) -> None:
+        """``moves`` (extension): the seat's legal moves now, each with its caption, and
+        the seats that can move (for clients that draw no board of their own)."""
+        seat = self.check_playing(conn)
+        if self.game.tick_rate:
+            raise ClientError(protocol.INVALID, f"{self.game.name} takes 'input', not 'move'")
+        try:
+            legal = self.game.legal_moves(self.state, seat)
+            to_move = [s for s in range(len(self.seats)) if self.game.legal_moves(self.state, s)]
+        except NotImplementedError:
+            raise ClientError(
+                protocol.INVALID, f"{self.game.name} does not list its moves"
+            ) from None
+        describe = self.game.describe_move
+        message: dict[str, Any] = {
+            "type": "moves",
+            "seq": self.seq,
+            "moves": [{"move": m, "label": describe(self.state, seat, m)} for m in legal],
+            "to_move": to_move,
+        }
+        if rid is not None:
+            message["id"] = rid
+        async with self.order:
+            await conn.send_frame(Frame(message))
 
     # Endings -----------------------------------------------------------------------
 
     async def after_change(
-        self, state: Any, seq: int, move: tuple[int, Any] | None = None
+        self,
+        state: Any,
+        seq: int,
+        move: tuple[int, Any] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> Outcome | None:
         """Commit the move and broadcast the new state; returns the outcome if it is over.
 
@@ -233,33 +267,29 @@ class MatchHost(Room):
         async with self.order:
             if move is not None:
                 await self.commit_move(seq, move)
-            await self.broadcast_state("match.update", state, seq)
+            await self.broadcast_state("match.update", state, seq, extra)
         return outcome
 
     async def commit_move(self, seq: int, move: tuple[int, Any]) -> None:
         """Make the move durable before anyone sees it (the final commit retries a failure)."""
         try:
             await self.journal.append(self.id, seq, *move)
+        except HostLost:
+            raise
         except Exception:
             self.journal_failed = True
             log.exception("match %s: journaling move %d failed", self.id, seq)
-
-    def outcome_without(self, seat: int, reason: str) -> Outcome:
-        """The result when ``seat`` leaves: the others as they stand, then ``seat``."""
-        seats = range(len(self.seats))
-        standing = [s for s in self.game.standing(self.state) if s in seats]
-        others = [s for s in standing + list(seats) if s != seat]
-        ranking = [*dict.fromkeys(others), seat]
-        return Outcome(ranking[0], ranking, reason)
 
     async def end(self, outcome: Outcome, force: bool = False) -> None:
         """Commit the result, then tell everyone and close their sockets. Runs once."""
         if self.status == OVER and not force:
             return
+        no_show = self.status == WAITING and outcome.reason == "abandoned"
         self.status = OVER
         self.stop_timers()
         if not await self.commit(outcome):
             return
+        self.result_committed = True  # the seats are free before match.over goes out
         message = {"type": "match.over", "result": outcome.as_dict()}
         if self.finished is not None and self.finished.ratings:
             message["ratings"] = self.finished.ratings  # rated matches only
@@ -270,6 +300,8 @@ class MatchHost(Room):
                     await self.close_quietly(conn, protocol.CLOSE_NORMAL)
         finally:
             self.dispose(self)
+        if no_show and self.result_written:  # not a match that ended elsewhere, or none
+            await self.tell_no_show()
 
     async def commit(self, outcome: Outcome) -> bool:
         """Write the result once, retrying a failing database for a while."""
@@ -281,6 +313,7 @@ class MatchHost(Room):
                     self.finished = await persistence.afinish_match(
                         self.id, outcome, self.state, moves, log_blob
                     )
+                    self.result_written = bool(self.finished)
                 return True
             except Exception:
                 log.exception("match %s: writing the result failed (try %d)", self.id, attempt)
@@ -291,6 +324,7 @@ class MatchHost(Room):
         return False
 
     def stop_timers(self) -> None:
+        self.turns.stop()
         for handle in [self.join_timer, *self.grace.values()]:
             if handle is not None:
                 handle.cancel()
@@ -309,6 +343,7 @@ class MatchHost(Room):
             "status": self.status,
             "seq": self.seq,
             "state": self.game.view(self.state, seat),
+            **(self.turns.fields() if self.status == ACTIVE else {}),
             "players": [s.as_player() for s in self.seats],
         }
 

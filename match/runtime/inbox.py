@@ -93,9 +93,12 @@ class RemoteEvents:
 
     async def remote_command(self, host: MatchHost, conn: RemoteConnection, event: dict) -> None:
         method = getattr(host, event["command"], None)
-        if event["command"] not in {"move", "input", "resign", "sync"} or method is None:
+        if (
+            event["command"] not in {"move", "input", "resign", "sync", "list_moves"}
+            or method is None
+        ):
             return
-        args = () if event["command"] in {"resign", "sync"} else (event["payload"],)
+        args = () if event["command"] in {"resign", "sync", "list_moves"} else (event["payload"],)
         try:
             await method(conn, *args, event.get("rid"))
         except ClientError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from prometheus_client import REGISTRY, Histogram
+from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
 from gameserver.metrics import FAST
@@ -46,3 +46,24 @@ class ActiveMatches:
 def register_active_matches(hosts: Callable[[], Iterator[tuple[str, str]]]) -> None:
     """Called once by the process's host registry with a reader of its hosts."""
     REGISTRY.register(ActiveMatches(hosts))
+
+
+takeovers = Counter(
+    "gs_match_takeovers_total",
+    "Matches this process took over from a process whose liveness key was gone.",
+    ["reason"],
+)
+rebuilds = Counter(
+    "gs_match_rebuilds_total",
+    "Matches this process rebuilt from the database (restart, takeover, orphaned).",
+    ["reason"],
+)
+rebuilt_decided = Counter(
+    "gs_match_rebuilt_decided_total",
+    "Rebuilt matches whose rebuilt state was already decided: ended at once with it.",
+)
+lost = Counter(
+    "gs_match_lost_total",
+    "Matches this process stopped hosting because another process took them over.",
+    ["reason"],
+)

@@ -29,10 +29,12 @@ class RemoteConnection:
         self.seat = seat
         self.encoding = encoding
 
-    async def send_frame(self, frame: Frame) -> None:
+    async def send_frame(self, frame: Frame, latest: bool = False) -> None:
         event: dict[str, Any] = {"type": "match.frame", "kind": frame.message.get("type")}
         if event["kind"] in STATEFUL:
             event["seq"] = frame.message.get("seq")
+        if latest:
+            event["latest"] = True
         if self.encoding == MSGPACK:
             event["bytes"] = frame.binary
         else:
@@ -79,3 +81,6 @@ class RemoteHost:
 
     async def sync(self, conn: Any, rid: Any = None) -> None:
         await self.command(conn, "sync", None, rid)
+
+    async def list_moves(self, conn: Any, rid: Any = None) -> None:
+        await self.command(conn, "list_moves", None, rid)

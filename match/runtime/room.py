@@ -31,13 +31,17 @@ class Connection(Protocol):
     identity: Identity
     seat: int | None
 
-    async def send_frame(self, frame: Frame) -> None: ...
+    async def send_frame(self, frame: Frame, latest: bool = False) -> None: ...
 
     async def close(self, code: int | None = None, reason: str | None = None) -> None: ...
 
 
 class Room:
-    """A match's connections, how frames reach them, and the host's tasks."""
+    """A match's connections, how frames reach them, and the host's tasks.
+
+    Sending never waits on a client: each socket queues what it cannot send at once
+    (``gameserver.outbox``), so ``order`` covers building frames, never the writes.
+    """
 
     id: str
     game: Game
@@ -51,8 +55,12 @@ class Room:
     async def broadcast_state(
         self, kind: str, state: Any, seq: int, extra: dict[str, Any] | None = None
     ) -> None:
-        """Send every connection its view, built and encoded once per distinct view."""
+        """Send every connection its view, built and encoded once per distinct view.
+
+        A real-time update is the latest state: a lagging socket keeps only the newest.
+        """
         base = {"type": kind, "seq": seq, "t": now_ms(), **(extra or {})}
+        latest = kind == "match.update" and self.game.tick_rate > 0
         frames: dict[int | None, Frame] = {}
         shared: Frame | None = None
         for conn in list(self.connections):
@@ -65,7 +73,7 @@ class Room:
                 else:
                     frame = Frame({**base, "state": view})
                 frames[conn.seat] = frame
-            await self.send(conn, frame)
+            await self.send(conn, frame, latest)
 
     async def broadcast(self, message: dict[str, Any], skip: int | None = None) -> None:
         """Send one message to every connection, except those of seat ``skip``."""
@@ -74,9 +82,9 @@ class Room:
             if skip is None or conn.seat != skip:
                 await self.send(conn, frame)
 
-    async def send(self, conn: Connection, frame: Frame) -> None:
+    async def send(self, conn: Connection, frame: Frame, latest: bool = False) -> None:
         try:
-            await conn.send_frame(frame)
+            await conn.send_frame(frame, latest)
         except Exception:
             log.exception("match %s: sending to player %s failed", self.id, conn.identity.id)
 

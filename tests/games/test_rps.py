@@ -191,3 +191,19 @@ def test_secret_variants_cover_only_pending_choices():
     variants = GAME.secret_variants(state, 1)
     assert [v["choices"][1] for v in variants] == list(CHOICES)
     assert all(v["choices"][0] is None and v["history"] == [] for v in variants)
+
+
+def test_legal_moves_are_the_three_choices_until_the_seat_has_chosen():
+    everything = [{"choice": choice} for choice in CHOICES]
+    state = new()
+    assert GAME.legal_moves(state, 0) == everything
+    state = GAME.apply(state, 0, {"choice": "rock"})
+    assert GAME.legal_moves(state, 0) == []
+    assert GAME.legal_moves(state, 1) == everything
+    state = GAME.apply(state, 1, {"choice": "rock"})  # a tie: the next round opens
+    assert GAME.legal_moves(state, 0) == everything
+
+
+def test_no_legal_moves_once_over():
+    state = play(("rock", "scissors"), ("rock", "scissors"))
+    assert GAME.legal_moves(state, 0) == GAME.legal_moves(state, 1) == []

@@ -297,3 +297,55 @@ def test_a_chase_is_deterministic():
         return state
 
     assert chase(11) == chase(11)
+
+
+# --- the bot's input --------------------------------------------------------------------
+
+
+def bot(state, seat, seed=0):
+    return GAME.bot_input(state, seat, random.Random(seed))
+
+
+def test_bot_as_it_heads_for_the_nearest_player():
+    state = arena((100, 100), (300, 100), (100, 500), it=0)
+    assert bot(state, 0) == {"dx": 1, "dy": 0}
+
+
+def test_bot_as_it_skips_the_immune_player():
+    immune = {"seat": 1, "remaining_s": 0.5}
+    state = arena((100, 100), (140, 100), (100, 400), it=0, immune=immune)
+    assert bot(state, 0) == {"dx": 0, "dy": 1}
+
+
+def test_bot_as_it_chases_the_immune_player_when_nobody_else_is_left():
+    state = arena((100, 100), (100, 140), it=0, immune={"seat": 1, "remaining_s": 0.5})
+    assert bot(state, 0) == {"dx": 0, "dy": 1}
+
+
+def test_bot_runs_away_from_it_in_the_open():
+    state = arena((300, 300), (400, 300), it=0)
+    assert bot(state, 1) == {"dx": 1, "dy": 0}
+
+
+def test_bot_pinned_against_a_wall_slides_along_it_toward_the_middle():
+    # "it" comes straight down at a runner on the bottom wall, left of the middle.
+    state = arena((300, 500), (300, HEIGHT), it=0)
+    assert bot(state, 1) == {"dx": 1, "dy": 0}
+
+
+def test_bot_in_a_corner_leaves_along_a_wall():
+    state = arena((60, 60), (0, 0), it=0)
+    assert bot(state, 1) == {"dx": 1, "dy": 0}
+
+
+def test_bot_on_top_of_it_still_moves():
+    state = arena((300, 300), (300, 300), it=0)
+    assert bot(state, 1) != STILL
+
+
+def test_bot_input_is_accepted_and_depends_only_on_state_and_seed():
+    state = GAME.setup(4, {}, random.Random(3))
+    for seat in range(4):
+        move = bot(state, seat, seed=9)
+        assert GAME.check_input(state, seat, move) == move
+        assert bot(state, seat, seed=9) == move

@@ -103,3 +103,21 @@ def test_apply_returns_a_new_state():
     after = GAME.apply(state, 0, {"cell": 0})
     assert state["board"] == [None] * 9
     assert after is not state
+
+
+def test_no_move_after_a_win():
+    state = play([0, 3, 1, 4, 2])  # X wins the top row
+    with pytest.raises(IllegalMove) as err:
+        GAME.apply(state, 1, {"cell": 8})
+    assert err.value.code == "illegal_move"
+
+
+def test_legal_moves_are_the_free_cells_for_the_seat_to_move():
+    state = play([4, 0])
+    assert GAME.legal_moves(state, 0) == [{"cell": c} for c in (1, 2, 3, 5, 6, 7, 8)]
+    assert GAME.legal_moves(state, 1) == []
+
+
+def test_no_legal_moves_once_over():
+    assert GAME.legal_moves(play([0, 3, 1, 4, 2]), 1) == []
+    assert GAME.legal_moves(play([0, 1, 2, 4, 3, 5, 7, 6, 8]), 0) == []

@@ -27,6 +27,9 @@ async def test_welcome_names_the_player_and_the_games():
         "min_players": 2,
         "max_players": 2,
         "realtime": False,
+        "title": "Tic-tac-toe",
+        "description": "Three in a row on a 3x3 board. Two players, X moves first.",
+        "bots": True,
     }
 
 

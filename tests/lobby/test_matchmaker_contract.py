@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 
@@ -173,3 +174,41 @@ async def test_give_back_of_nothing(mm):
 async def test_one_process_leads(mm):
     assert await mm.lead()
     assert await mm.lead()
+
+
+async def test_give_back_says_who_went_back(mm):
+    await fill(mm, "a b")
+    [group] = await mm.take_groups(TICTACTOE, LONG)
+    await mm.settle(group)
+    assert await mm.add(Queue(time.time() + 1).ticket("a"))
+    assert await mm.give_back(group) == {"b"}
+    assert await mm.give_back([]) == set()
+
+
+async def test_a_formed_match_remembers_its_tickets_once(mm):
+    tickets = await fill(mm, "a b")
+    await mm.remember("m1", tickets, 10.0)
+    await mm.remember("m2", tickets[:1], 0.05)
+    assert [t.as_dict() for t in await mm.recall("m1")] == [t.as_dict() for t in tickets]
+    assert await mm.recall("m1") == []
+    await asyncio.sleep(0.1)
+    assert await mm.recall("m2") == []  # lapsed
+
+
+async def test_a_cooldown_counts_down(mm):
+    assert await mm.cooldown_left("ann") == 0
+    await mm.cool_down("ann", 0.3)
+    await mm.cool_down("bob", 0)
+    assert 0.1 < await mm.cooldown_left("ann") <= 0.3
+    assert await mm.cooldown_left("bob") == 0
+    await asyncio.sleep(0.35)
+    assert await mm.cooldown_left("ann") == 0
+
+
+async def test_a_ticket_names_its_process_and_a_live_process_is_seen(mm):
+    await mm.ready()
+    ticket = Queue().ticket("ann")
+    ticket.proc = mm.token
+    assert Ticket.from_dict(ticket.as_dict()).proc == mm.token
+    assert await mm.alive({mm.token}) == {mm.token}
+    assert await mm.alive(set()) == set()

@@ -8,6 +8,7 @@ import asyncio
 import json
 import secrets
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ def check_groups(groups: list[list[str]], everyone: set[str], low: int, high: in
 
 async def test_racing_passes_hand_out_each_player_once(cluster):
     mms = cluster(4)
-    queue = Queue()
+    queue = Queue(time.time() - 1)  # else the last tickets' enqueue times lie ahead of now
     tickets = [queue.ticket(f"p{i:03}", "tag") for i in range(100)]
     done, groups = asyncio.Event(), []
 
@@ -212,3 +213,33 @@ async def test_load_waits_for_a_connection_instead_of_failing(cluster):
     assert all(await asyncio.gather(*(mm.add(t) for t in tickets)))
     assert await mm.queue_lengths() == {"tictactoe": 300}
     assert len(await mm.take_groups(TICTACTOE, LONG)) == 150
+
+
+async def test_a_process_is_alive_while_it_runs_and_dead_at_once_when_killed(cluster):
+    """Presence: a process's subscription lasts exactly as long as its connections."""
+    [mm] = cluster(1)
+    script = (
+        "import asyncio, sys\n"
+        "from lobby.matchmaker_redis import RedisMatchmaker\n"
+        "async def main():\n"
+        "    mm = RedisMatchmaker(sys.argv[1], prefix=sys.argv[2])\n"
+        "    await mm.ready()\n"
+        "    print(mm.token, flush=True)\n"
+        "    await asyncio.sleep(60)\n"
+        "asyncio.run(main())\n"
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, cluster.url, cluster.prefix,
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        token = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode().strip()
+        assert await mm.alive({token, "nobody"}) == {token}
+    finally:
+        proc.kill()
+        await proc.wait()
+    for _ in range(200):  # the kernel closed its connection: Redis knows at once
+        if not await mm.alive({token}):
+            break
+        await asyncio.sleep(0.01)
+    assert await mm.alive({token}) == set()

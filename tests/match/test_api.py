@@ -86,6 +86,9 @@ def test_bad_game_options_fail_the_system_check(settings):
     settings.GAMESERVER_GAME_OPTIONS = {"tag": {"duration_s": -1}}
     [problem] = games_set_up()
     assert problem.id == "match.E002" and "tag" in problem.msg
+    settings.GAMESERVER_GAME_OPTIONS = {"rps": {"turn_timeout_s": "soon"}}
+    [problem] = games_set_up()
+    assert problem.id == "match.E003" and "rps" in problem.msg
 
 
 def test_metrics_are_served_in_prometheus_format(client: Client):

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 async def test_a_join_that_beats_the_owners_build_is_served_not_refused(settings, monkeypatch):
-    """Process A claims a match, then reloads it from the database; a socket on process B
+    """Process A claims a match, then loads it from the database; a socket on process B
     that saw A's claim may send its join before A's host exists. A must wait for the build
     and answer with the state, not close the socket as if A had lost the match."""
     settings.REDIS_URL = require_redis()
@@ -33,7 +33,7 @@ async def test_a_join_that_beats_the_owners_build_is_served_not_refused(settings
 
     async def slow_reload(mid: str):
         loads.append(mid)
-        if len(loads) == 2:  # A's reload after its claim: held until B's join is in
+        if len(loads) == 1:  # A's load after its claim: held until B's join is in
             reloading.set()
             await release_reload.wait()
         return await real_load(mid)

@@ -129,9 +129,11 @@ async def test_a_seat_that_never_connects_abandons_the_match(settings):
     assert await a.closed_with() == 1000
     match = await database_sync_to_async(Match.objects.get)(id=match_id)
     assert (match.status, match.reason) == ("over", "abandoned")
-    again = await lobby_client(tokens[1])
-    await again.send({"type": "queue.join", "game": "tictactoe"})
-    await again.expect("queue.joined")  # no longer in a match
+    again = await lobby_client(tokens[1])  # bob never came: no longer in a match, but cooling down
+    await again.send({"type": "queue.join", "game": "tictactoe", "id": 7})
+    refused = await again.expect("error")
+    assert (refused["code"], refused["id"]) == ("cooldown", 7)
+    assert 0 < refused["retry_after_s"] <= 30
 
 
 async def test_a_dropped_player_reconnects_and_plays_on_then_forfeits(settings):

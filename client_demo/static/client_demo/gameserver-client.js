@@ -21,7 +21,8 @@
  * @typedef {{name: string, min_players: number, max_players: number, realtime: boolean}} GameInfo
  * @typedef {{type: "welcome", protocol: number, player: Player, games: GameInfo[]}} Welcome
  * @typedef {{type: "match.found", match_id: string, game: string, seat: number,
- *            players: Array<Player & {seat: number}>}} MatchFound
+ *            players: Array<Player & {seat: number, bot: boolean}>, party?: string}} MatchFound
+ * @typedef {{code: string, leader: string, members: Player[], queued: string | null}} Party
  * @typedef {{winner: number | null, ranking: number[], reason: string}} Result
  * @typedef {{state: object, seq: number, status: "waiting" | "active" | "over",
  *            seat: number | null, t?: number,
@@ -36,11 +37,13 @@ export const SUBPROTOCOLS = { json: "gameserver.v1.json", msgpack: "gameserver.v
  * of them: the server closes a match's sockets with 1000 only after `match.over`,
  * which marks the socket final by itself.
  */
-const FINAL_CLOSE_CODES = new Set([1008, 1009, 4401, 4403, 4404, 4429]);
+const FINAL_CLOSE_CODES = new Set([1008, 1009, 4401, 4403, 4404, 4409, 4413, 4429]);
 const CLOSE_ERRORS = {
   4401: ["unauthorized", "the server refused the identity (bad or expired token)"],
   4403: ["banned", "the player is banned"],
   4404: ["not_found", "no such match"],
+  4409: ["too_many_sockets", "this player already holds as many sockets as allowed"],
+  4413: ["spectators_full", "the match already has as many spectators as allowed"],
   4429: ["rate_limited", "the socket sent too fast and was closed"],
   1009: ["too_large", "a frame was over the size limit"],
 };
@@ -359,34 +362,38 @@ function closeError(code, reason, opened) {
 }
 
 /**
- * The lobby socket: `welcome`, queueing and `match.found`.
+ * The lobby socket: `welcome`, queueing, `match.found`, and parties.
  *
  * If it reconnects while queued, it joins the same queue again (the server drops a
- * ticket whose socket closed) and emits `requeued`.
+ * ticket whose socket closed) and emits `requeued`; so it does when the server puts
+ * the ticket back itself (a no-show abandoned the match: `queue.joined` with `requeued`).
+ * If it was in a party, it joins the party again by its code (the server took it out
+ * when the socket closed) and emits `party.rejoined`, or `party.lost` when it is gone.
  */
 export class Lobby extends Socket {
   constructor(client, options = {}) {
     super(client, "/ws/lobby/", options);
     this.welcome = null;
     this.queued = null;
+    this.party = null; // the last `party.state`'s party, or null
   }
 
   get games() {
     return this.welcome ? this.welcome.games : [];
   }
 
-  /** Takes a ticket for `game`; resolves with `queue.joined`. */
-  async join(game) {
+  /** Takes a ticket for `game`; resolves with `queue.joined`. `bots`: bots may fill in. */
+  async join(game, { bots = false } = {}) {
     this.queued = game; // before the reply: match.found may follow it at once
     try {
-      return await this.request({ type: "queue.join", game });
+      return await this.request(bots ? { type: "queue.join", game, bots } : { type: "queue.join", game });
     } catch (err) {
       if (this.queued === game) this.queued = null;
       throw err;
     }
   }
 
-  /** Drops the ticket; resolves with `queue.left`. */
+  /** Drops the ticket (a party's too, for any member); resolves with `queue.left`. */
   async leave() {
     const game = this.queued;
     this.queued = null;
@@ -398,13 +405,61 @@ export class Lobby extends Socket {
     }
   }
 
+  /** Leads a new party; resolves with `party.state` (its `party.code` is the invite). */
+  createParty() {
+    return this.request({ type: "party.create" });
+  }
+
+  /** Joins the party with `code`; resolves with `party.state`. */
+  joinParty(code) {
+    return this.request({ type: "party.join", code });
+  }
+
+  /** Leaves the party; resolves with `party.left`. */
+  leaveParty() {
+    return this.request({ type: "party.leave" });
+  }
+
+  /** Leader: a private match of the party plus `bots` bots; resolves with `match.found`. */
+  startParty(game, bots = 0) {
+    return this.request({ type: "party.start", game, bots });
+  }
+
+  /** Leader: the whole party queues as one ticket; resolves with `queue.joined`. */
+  queueParty(game) {
+    return this.request({ type: "party.queue", game });
+  }
+
+  /** Asks for the socket's party now; resolves with `party.state` (`party` may be null). */
+  partyState() {
+    return this.request({ type: "party.state" });
+  }
+
   handle(message) {
     if (message.type === "welcome") this.welcome = message;
     if (message.type === "match.found") this.queued = null;
+    if (message.type === "queue.joined" && message.requeued) {
+      // A no-show abandoned our match: the server put the ticket back at its place.
+      this.queued = message.game;
+      this.emit("requeued", { game: message.game, matchId: message.match_id });
+    }
+    if (message.type === "party.state") this.party = message.party;
+    if (message.type === "party.left") this.party = null;
+    if (message.type === "queue.joined" && message.party) this.queued = message.game;
+    if (message.type === "queue.left") this.queued = null;
   }
 
   resumed() {
-    const game = this.queued;
+    const code = this.party?.code;
+    const game = this.party ? null : this.queued;
+    if (code) {
+      this.party = null;
+      this.queued = null; // the party left the queue when the old socket closed
+      this.joinParty(code).then(
+        (state) => this.emit("party.rejoined", state),
+        (err) => this.emit("party.lost", { code, error: err }),
+      );
+    }
     if (!game) return;
     this.join(game).then(
       () => this.emit("requeued", { game }),
@@ -462,6 +517,14 @@ export class Match extends Socket {
     return this.request({ type: "resign" }, { endsWithMatch: true });
   }
 
+  /**
+   * This seat's legal moves now (extension message `moves`): resolves with
+   * `{moves: [{move, label}], to_move: [seat, ...], seq}`, for games that list them.
+   */
+  moves() {
+    return this.request({ type: "moves" });
+  }
+
   /** Asks the server for a fresh `match.state` (extension message `sync`). */
   sync() {
     if (this.syncing || !this.connected) return;
@@ -499,6 +562,7 @@ const MATCH_HANDLERS = {
     this.game = message.game;
     this.seat = message.seat ?? null;
     this.status = message.status;
+    if (message.players) this.players = message.players;
     if (message.result) this.result = message.result;
     if (message.players) this.players = message.players;
     if (message.status === "over") this.final = true;

@@ -1,14 +1,17 @@
 // The demo's shell: picks the encoding, keeps the player's session (per tab), holds the
 // one lobby socket, and routes between views by the URL's hash:
-//   #/            lobby: games, queue, live matches, history
+//   #/            lobby: games, queue, party, live matches, history
 //   #/match/<id>  a match, as a player or a spectator
 //   #/replay/<id> a finished match, step by step
 //   #/leaderboard/<game>[/<page>|/me]   a game's leaderboard
 //   #/player/<id> a player's ratings and matches
+// An invite link (/?party=CODE) asks for a name if needed, then joins that party.
 
 import { GameClient, loadMsgpack } from "../gameserver-client.js";
 import { toast } from "./dom.js";
+import { setAnnounced } from "./games/index.js";
 import * as boardView from "./views/leaderboard.js";
+import * as parties from "./views/parties.js";
 import * as lobbyView from "./views/lobby.js";
 import * as loginView from "./views/login.js";
 import * as matchView from "./views/match.js";
@@ -25,9 +28,11 @@ const app = {
   lobby: null,
   games: [],
   ratings: {}, // game -> the player's rating object (welcome, then each match.over)
-  queue: null, // {game, since} while a ticket is open
+  queue: null, // {game, since, party} while a ticket is open
   found: new Map(), // match id -> match.found message (players' names before the API has them)
   view: null,
+  party: null, // the party this tab is in ({code, leader, members, queued}), or null
+  invite: parties.inviteFromUrl(), // a party code from an invite link, until joined
 
   go(hash) {
     if (location.hash === hash) route();
@@ -45,6 +50,7 @@ const app = {
     app.lobby?.close();
     app.lobby = null;
     app.queue = null;
+    app.party = null;
     app.client.token = null;
     app.client.player = null;
     showPlayer();
@@ -105,6 +111,7 @@ async function connectLobby() {
   lobby.on("welcome", (w) => {
     app.games = w.games;
     app.ratings = { ...(w.player.ratings || {}) };
+    setAnnounced(w.games);
     app.emitChange();
   });
   lobby.on("open", ({ encoding }) => {
@@ -113,9 +120,14 @@ async function connectLobby() {
   });
   lobby.on("close", () => setConn("offline", "offline"));
   lobby.on("reconnecting", () => setConn("connecting", "reconnecting…"));
-  lobby.on("requeued", ({ game }) => toast(`Back in the ${game} queue`));
+  lobby.on("requeued", ({ game }) => {
+    app.queue = { game, since: Date.now() };
+    app.emitChange();
+    toast(`Back in the ${game} queue`);
+  });
   lobby.on("lost", () => toast("Lost the lobby connection. Reload the page.", "error"));
   lobby.on("server-error", (err) => toast(err.message, "error"));
+  parties.listen(app, lobby);
   lobby.on("match.found", (found) => {
     app.queue = null;
     app.found.set(found.match_id, found);
@@ -137,6 +149,7 @@ async function connectLobby() {
     throw err;
   }
   showPlayer();
+  parties.acceptInvite(app);
 }
 
 /** True when the site answers over HTTP: a refused socket then means a refused token. */

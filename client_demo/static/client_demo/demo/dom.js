@@ -74,3 +74,17 @@ export function nameOf(players, seat) {
   const p = (players || []).find((x) => x.seat === seat);
   return p ? p.name : `Player ${seat + 1}`;
 }
+
+/** JSON with two-space indents, but arrays of plain values kept on one line. */
+export function pretty(value, indent = "") {
+  const inner = indent + "  ";
+  if (Array.isArray(value)) {
+    if (value.every((v) => v === null || typeof v !== "object")) return `[${value.map((v) => JSON.stringify(v)).join(", ")}]`;
+    return `[\n${value.map((v) => inner + pretty(v, inner)).join(",\n")}\n${indent}]`;
+  }
+  if (value && typeof value === "object") {
+    const rows = Object.entries(value).map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pretty(v, inner)}`);
+    return rows.length ? `{\n${rows.join(",\n")}\n${indent}}` : "{}";
+  }
+  return JSON.stringify(value);
+}

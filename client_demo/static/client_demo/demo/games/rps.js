@@ -85,8 +85,12 @@ export function create(root, ctx) {
     });
   }
 
+  // The deciding round's update comes just before match.over (the result is written
+  // first): in between, the match is decided though still "active".
+  const decided = () => Math.max(...(state.score || [0, 0])) >= 2 || (state.history || []).length >= 9;
+
   function canChoose() {
-    return ctx.mode === "play" && status === "active" && state && !state.choice && !busy;
+    return ctx.mode === "play" && status === "active" && state && !state.choice && !busy && !decided();
   }
 
   function chosenText(seat) {
@@ -157,6 +161,7 @@ export function create(root, ctx) {
     },
     hint() {
       if (!state) return null;
+      if (status === "active" && decided()) return { state: "ending", text: "Match over…" };
       if (ctx.mode !== "play") return { state: "spectating", text: `Round ${state.round}` };
       if (!state.choice) return { state: "your-turn", text: "Choose rock, paper or scissors" };
       return { state: "their-turn", text: `Waiting for ${nameOf(ctx.players, right)}` };

@@ -32,9 +32,13 @@ export function create(root, ctx) {
   const legend = h("div", { class: "ttt-legend" });
   mount(root, h("div", { class: "ttt" }, board, legend));
 
+  // The deciding move's update comes just before match.over (the result is written
+  // first): in between, the board is over though the match is still "active".
+  const decided = () => Boolean(winningLine(state.board)) || state.board.every(Boolean);
+
   function myTurn() {
     return (
-      ctx.mode === "play" && state && status === "active" && state.turn === ctx.seat && !busy
+      ctx.mode === "play" && state && status === "active" && state.turn === ctx.seat && !busy && !decided()
     );
   }
 
@@ -79,6 +83,7 @@ export function create(root, ctx) {
     },
     hint() {
       if (!state) return null;
+      if (status === "active" && decided()) return { state: "ending", text: "Game over…" };
       const turnName = nameOf(ctx.players, state.turn);
       if (ctx.mode !== "play") return { state: "spectating", text: `${turnName} to move` };
       if (state.turn === ctx.seat) {

@@ -1,13 +1,15 @@
 // The lobby: the games to queue for, the live matches to watch, and one's history.
 
 import { ago, clock, h, mount, toast } from "../dom.js";
-import { rendererFor, titleOf } from "../games/index.js";
+import { blurbOf, titleOf } from "../games/index.js";
+import * as parties from "./parties.js";
 
 const REFRESH_MS = 4000;
 
 export function create(root, app) {
   const player = app.client.player;
   const games = h("div", { class: "games", id: "games" });
+  const party = h("div", { id: "party-slot" });
   const live = h("ul", { class: "list", id: "live-matches" });
   const history = h("ul", { class: "list", id: "history" });
   mount(
@@ -15,7 +17,8 @@ export function create(root, app) {
     h(
       "section",
       { class: "view view-lobby", id: "lobby" },
-      h("div", { class: "hero" }, h("h1", {}, `Hi ${player.name}, what shall we play?`), h("p", { class: "muted" }, "Queue for a game and you are matched with the next player who does the same.")),
+      h("div", { class: "hero" }, h("h1", {}, `Hi ${player.name}, what shall we play?`), h("p", { class: "muted" }, "Queue for a game and you are matched with the next player who does the same, or play against the computer.")),
+      party,
       games,
       h(
         "div",
@@ -28,6 +31,7 @@ export function create(root, app) {
 
   let tick = 0;
   function drawGames() {
+    mount(party, parties.card(app));
     if (!app.games.length) {
       mount(games, h("div", { class: "card muted" }, "Connecting to the lobby…"));
       return;
@@ -36,7 +40,6 @@ export function create(root, app) {
   }
 
   function gameCard(game) {
-    const info = rendererFor(game.name);
     const queued = app.queue && app.queue.game === game.name;
     const seats = game.min_players === game.max_players ? `${game.min_players} players` : `${game.min_players}–${game.max_players} players`;
     const action = queued
@@ -58,14 +61,15 @@ export function create(root, app) {
           },
           "Play",
         );
+    const solo = queued || !app.party ? action : null; // a party's own buttons instead
     return h(
       "article",
       { class: `card game-card${queued ? " queued" : ""}`, dataset: { game: game.name } },
       h("div", { class: "game-head" }, h("h3", {}, titleOf(game.name)), h("span", { class: `badge ${game.realtime ? "badge-rt" : ""}` }, game.realtime ? "real time" : "turn based")),
-      h("p", { class: "muted" }, info.blurb),
+      h("p", { class: "muted" }, blurbOf(game.name)),
       h("p", { class: "small muted" }, seats, " · ", h("a", { href: `#/leaderboard/${game.name}`, dataset: { testid: `board-${game.name}` } }, "leaderboard")),
       app.ratings?.[game.name] ? h("p", { class: "small", dataset: { testid: `my-rating-${game.name}` } }, `Your rating: ${app.ratings[game.name].rating.toFixed(1)}`) : null,
-      action,
+      h("div", { class: "row card-actions" }, solo, queued ? null : parties.cardActions(app, game)),
     );
   }
 

@@ -3,6 +3,8 @@
 
 import { h, mount, nameOf, toast } from "../dom.js";
 import { rendererFor, titleOf } from "../games/index.js";
+import * as debug from "./debug.js";
+import * as parties from "./parties.js";
 import { changes, shown } from "./ratings.js";
 
 const REASONS = {
@@ -38,6 +40,8 @@ export function create(root, app, matchId) {
       ratingBox,
     ),
   );
+
+  const undebug = debug.wanted() ? debug.attach(root.querySelector("#match-view"), match) : null;
 
   const mode = () => (match.status === null ? "connecting" : match.isSpectator ? "watch" : "play");
 
@@ -93,6 +97,7 @@ export function create(root, app, matchId) {
           { class: `chip${p.seat === match.seat ? " me" : ""}${away.has(p.seat) ? " away" : ""}` },
           p.name,
           p.seat === match.seat ? " (you)" : "",
+          p.bot ? " · computer" : "",
           typeof p.rating === "number" ? h("span", { class: "chip-rating", title: "rating" }, shown(p.rating)) : null,
         ),
       ),
@@ -142,6 +147,8 @@ export function create(root, app, matchId) {
       mode: mode(),
       move: (m) => match.move(m),
       input: (i) => match.input(i),
+      moves: () => match.moves(),
+      refresh: () => drawAll(),
     });
   }
 
@@ -169,6 +176,7 @@ export function create(root, app, matchId) {
 
   async function playAgain() {
     try {
+      if (await parties.playAgain(app, found || { game: match.game }, players)) return;
       await app.queueFor(match.game);
       app.go("#/");
     } catch (err) {
@@ -178,14 +186,14 @@ export function create(root, app, matchId) {
 
   async function loadPlayers() {
     try {
-      const info = await client.getMatch(matchId);
-      players = info.players;
+      // match.state lists the players (with their bot flags); older servers: the API
+      players = match.players || (await client.getMatch(matchId)).players;
       if (renderer) {
         // names arrived after the first draw: rebuild the board with them
         renderer.destroy();
         renderer = null;
         ensureRenderer();
-        if (match.state) renderer.render(match.state, { status: match.status, source: "snapshot" });
+        if (match.state) renderer.render(match.state, { status: match.status, seq: match.seq, source: "snapshot" });
       }
       drawAll();
     } catch {
@@ -237,6 +245,7 @@ export function create(root, app, matchId) {
     match, // for the console and the browser tests
     destroy() {
       clearInterval(countdown);
+      undebug?.();
       for (const off of offs) off();
       renderer?.destroy();
       match.close();

@@ -6,15 +6,10 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("players", "0001_initial"),
+        ("players", "0002_player_bot"),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="player",
-            name="bot",
-            field=models.BooleanField(default=False),
-        ),
         migrations.CreateModel(
             name="ModerationAction",
             fields=[

@@ -5,15 +5,10 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("match", "0002_player_moves_to_players"),
+        ("match", "0004_input_journal"),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="match",
-            name="rated",
-            field=models.BooleanField(default=False),
-        ),
         migrations.AddField(
             model_name="match",
             name="rating_order",
