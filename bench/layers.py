@@ -37,6 +37,7 @@ SERVER_ENV = {
     "REDIS_URL": REDIS_URL,
     "GAMESERVER_FILL_TIMEOUT": "0.5",
     "GAMESERVER_GAME_OPTIONS": '{"tag": {"duration_s": 60}}',
+    "GAMESERVER_SKILL_WINDOW": "1e9",  # bots re-queue at once: no waiting for a rating
     # The load tester's bots all come from this machine: past the per-address limits.
     "GAMESERVER_UNLIMITED_ADDRESSES": "127.0.0.1,::1",
 }

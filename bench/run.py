@@ -41,6 +41,9 @@ SERVER_ENV = {
     # only ever matters for a leftover group, and must not split rooms while bots queue.
     "GAMESERVER_GAME_OPTIONS": '{"tag": {"duration_s": 600}}',
     "GAMESERVER_FILL_TIMEOUT": "10",
+    # W1's bots re-queue the moment a match ends: a skill window would measure how long
+    # they wait for an opponent of their rating, not the server. So: any rating will do.
+    "GAMESERVER_SKILL_WINDOW": "1e9",
     # The load tester's bots all come from this machine: past the per-address limits.
     "GAMESERVER_UNLIMITED_ADDRESSES": "127.0.0.1,::1",
 }

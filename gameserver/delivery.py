@@ -34,6 +34,11 @@ def unregister(consumer: Receiver) -> None:
     _local.pop(getattr(consumer, "channel_name", ""), None)
 
 
+def local_consumers() -> list[Any]:
+    """Every consumer of this process that is reachable directly (moderation walks them)."""
+    return list(_local.values())
+
+
 def local(channel_name: str) -> Any | None:
     """The consumer of this process with that channel name, if any."""
     return _local.get(channel_name)

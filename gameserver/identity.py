@@ -60,6 +60,16 @@ def query_token(scope: dict[str, Any]) -> str | None:
 
 
 async def resolve(scope: dict[str, Any]) -> Identity | None:
+    """The socket's identity, or None: unknown, or banned (protocol.md, "Moderation")."""
+    identity = await identify(scope)
+    if identity is None:
+        return None
+    from players.moderation import ais_banned  # the ORM lives with the models
+
+    return None if await ais_banned(identity.id) else identity
+
+
+async def identify(scope: dict[str, Any]) -> Identity | None:
     """The socket's identity: its token, else its logged-in session user, else None."""
     token = query_token(scope)
     if token is not None:

@@ -36,6 +36,7 @@ INTERNAL = "internal"  # extension: the server failed; the request had no effect
 CLOSE_NORMAL = 1000
 CLOSE_TOO_BIG = 1009
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_BANNED = 4403  # the player is banned (protocol.md, "Moderation")
 CLOSE_NOT_FOUND = 4404
 CLOSE_RATE_LIMITED = 4429
 CLOSE_TOO_SLOW = 4408  # extension: the client did not read what it was sent fast enough

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "gameserver.http.api_errors",  # outermost: sees every answer of /api/
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -219,3 +220,9 @@ GAMESERVER_PARTY_TTL = env_float("GAMESERVER_PARTY_TTL", 20)
 # are made durable (a rebuilt real-time match resumes from the last write).
 GAMESERVER_PROCESS_TTL = env_float("GAMESERVER_PROCESS_TTL", 1.5)
 GAMESERVER_INPUT_JOURNAL_INTERVAL = env_float("GAMESERVER_INPUT_JOURNAL_INTERVAL", 1.0)
+# Ranked play: the matchmaker's skill window (protocol.md, "Ranked matchmaking"),
+# leaderboard pages, and how often each process looks for bans it may have missed.
+GAMESERVER_SKILL_WINDOW = env_float("GAMESERVER_SKILL_WINDOW", 5.0)
+GAMESERVER_SKILL_WIDEN = env_float("GAMESERVER_SKILL_WIDEN", 1.0)
+GAMESERVER_LEADERBOARD_PAGE_SIZE = int(env_float("GAMESERVER_LEADERBOARD_PAGE_SIZE", 20))
+GAMESERVER_BAN_SWEEP = env_float("GAMESERVER_BAN_SWEEP", 5.0)

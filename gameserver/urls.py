@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/matches", api.matches, name="matches"),
     path("api/matches/<str:match_id>", api.match_detail, name="match-detail"),
     path("api/matches/<str:match_id>/replay", api.match_replay, name="match-replay"),
+    path("api/leaderboard/<str:game>", players_api.leaderboard, name="leaderboard"),
+    path("api/players/<str:player_id>", players_api.player_detail, name="player-detail"),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
     path("", include("client_demo.urls")),

@@ -9,6 +9,8 @@ from gameserver.protocol import ClientError
 from gameserver.sockets import ProtocolConsumer
 from match.registry import installed_games
 from match.runtime.hosting import hosts
+from players.enforcement import enforcer
+from players.ratings import aratings_of
 
 from .matchmaker import Ticket
 from .party_service import parties
@@ -49,11 +51,15 @@ class LobbyConsumer(ProtocolConsumer):
     async def opened(self) -> None:
         lobby.sockets.add(self.channel_name)
         await hosts.ensure_running()  # after a restart: resume the matches left unfinished
+        await enforcer.ensure_running()  # this process acts on bans from now on
         await self.send_message(
             {
                 "type": "welcome",
                 "protocol": protocol.PROTOCOL_VERSION,
-                "player": self.identity.as_dict(),
+                "player": {
+                    **self.identity.as_dict(),
+                    "ratings": await aratings_of(self.identity.id),
+                },
                 "games": games_list(),
             }
         )

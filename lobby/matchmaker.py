@@ -1,12 +1,14 @@
 """Tickets and queues: who waits for which game, and the passes that group them.
 
 ``Matchmaker`` is the interface; ``MemoryMatchmaker`` keeps the queues in this process
-(``lobby.matchmaker_redis`` keeps them in Redis for many processes). A pass takes
-tickets first come, first matched: a full group of ``max_players`` at once, or at least
-``min_players`` once the oldest ticket has waited the fill timeout. A party's ticket
-holds several players (``members``) and takes as many seats: a group is the oldest
-ticket and then every later one that still fits, a ticket is never split, and a party
-never forms a group alone (it waits for others). Popped tickets are
+(``lobby.matchmaker_redis`` keeps them in Redis for many processes). A pass groups
+tickets whose ratings lie in each other's skill windows (``lobby.grouping``): a full
+group of ``max_players`` seats at once, or at least ``min_players`` once a ticket has
+waited the fill timeout. A ticket waits from its ``enqueued`` time (never less than
+zero: a stamp ahead of the passing clock counts as just arrived). A party's ticket holds
+several players (``members``), takes as many seats and is rated at their mean; a ticket
+is never split, and a party never forms a group alone (it waits for others). Popped
+tickets are
 "placing" until ``settle``: a player whose lobby socket closes meanwhile is reported as
 gone, so that a player who left is never matched.
 
@@ -22,11 +24,14 @@ from __future__ import annotations
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from gameserver.identity import Identity
 from match.games import GameInfo
+
+from .grouping import Pass, SkillWindow, Waiting
 
 V = TypeVar("V")
 QUEUED = "queued"
@@ -45,7 +50,7 @@ class Ticket:
     player: Identity
     game: str
     channel: str
-    rating: float = 1500.0
+    rating: float = 0.0  # the player's rating in that game (a new player's: 0)
     enqueued: float = field(default_factory=time.time)
     proc: str = ""  # the process holding the lobby socket ("": unknown, taken as alive)
     members: list[Identity] = field(default_factory=list)
@@ -88,19 +93,6 @@ class Ticket:
         )  # fmt: skip
 
 
-def fit(tickets: list[Ticket], seats: int) -> list[Ticket]:
-    """First come, first matched: the oldest ticket, then each later one that still fits."""
-    group: list[Ticket] = []
-    taken = 0
-    for ticket in tickets:
-        if taken + ticket.size <= seats:
-            group.append(ticket)
-            taken += ticket.size
-            if taken == seats:
-                break
-    return group
-
-
 class Matchmaker:
     """The matchmaker interface. A player holds at most one ticket, in one queue."""
 
@@ -122,8 +114,12 @@ class Matchmaker:
         """``QUEUED``, ``PLACING`` or None."""
         raise NotImplementedError
 
-    async def take_groups(self, info: GameInfo, fill_timeout: float) -> list[list[Ticket]]:
-        """Atomically pop the groups a pass over one game's queue can form now."""
+    async def take_groups(
+        self, info: GameInfo, fill_timeout: float, window: SkillWindow | None = None
+    ) -> list[list[Ticket]]:
+        """Atomically pop the groups a pass over one game's queue can form now, each in
+        arrival order; ``window`` defaults to the settings' skill window.
+        """
         raise NotImplementedError
 
     async def settle(self, tickets: list[Ticket]) -> set[str]:
@@ -174,7 +170,8 @@ class Matchmaker:
 class MemoryMatchmaker(Matchmaker):
     """Queues in this process's memory: for one server process."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
         self.queues: dict[str, dict[str, Ticket]] = {}
         self.tickets: dict[str, Ticket] = {}
         self.placing: dict[str, Ticket] = {}
@@ -207,17 +204,18 @@ class MemoryMatchmaker(Matchmaker):
             return QUEUED
         return PLACING if player_id in self.placing else None
 
-    async def take_groups(self, info: GameInfo, fill_timeout: float) -> list[list[Ticket]]:
+    async def take_groups(
+        self, info: GameInfo, fill_timeout: float, window: SkillWindow | None = None
+    ) -> list[list[Ticket]]:
         queue = self.queues.get(info.name, {})
-        groups: list[list[Ticket]] = []
-        while queue:
-            tickets = fit(list(queue.values()), info.max_players)
-            seats = sum(t.size for t in tickets)
-            waited = time.time() - tickets[0].enqueued
-            if seats < info.min_players or (seats < info.max_players and waited < fill_timeout):
-                break
-            if len(tickets) == 1 and tickets[0].size > 1:
-                break  # a party alone is not a queue match: it waits for others
+        if sum(t.size for t in queue.values()) < info.min_players:
+            return []
+        waiting = [Waiting(pid, t.rating, t.enqueued, t.size) for pid, t in queue.items()]
+        window = window or SkillWindow.from_settings()
+        found = Pass(waiting, self.clock(), window, fill_timeout)
+        groups = []
+        for ids in found.groups(info.min_players, info.max_players):
+            tickets = [queue[pid] for pid in ids]
             self.pop(tickets)
             groups.append(tickets)
         return groups

@@ -3,11 +3,15 @@
 Keys, all under one prefix (``gs:mm:`` by default):
 
 - ``q:<game>``: a sorted set of the ids of the players waiting for a game, scored by
-  their tickets' enqueue time (so a pass pops first come, first matched);
+  their tickets' enqueue time (the fill timeout's oldest first);
+- ``r:<game>``: the same tickets by rating: members ``<enqueue time>|<seats>|<player>``
+  (the time zero-padded to a fixed width, the seats to 3 digits) scored by rating, so one
+  ZRANGE lists them by (rating, arrival, seats, player), the order a pass works in;
 - ``p:<player>``: one hash per player holding a ticket: ``state`` (queued or placing),
-  ``game``, ``channel``, ``ticket`` (the ticket as JSON) and ``gone`` once the player
-  left while being placed. A placing hash expires after ``placing_ttl``, so players
-  popped by a process that died are free to queue again;
+  ``game``, ``channel``, ``ticket`` (the ticket as JSON), ``rank`` (its member of
+  ``r:<game>``) and ``gone`` once the player left while being placed. A placing hash
+  expires after ``placing_ttl``, so players popped by a process that died are free to
+  queue again;
 - ``games``: every game that has had a queue, for ``queue_lengths``;
 - ``lease``: the token of the process that runs the timed passes, with a TTL;
 - ``formed:<match>``: the tickets a match was formed from (JSON), for its join timeout;
@@ -15,7 +19,8 @@ Keys, all under one prefix (``gs:mm:`` by default):
 - the channel ``alive:<token>``: each process's presence subscription (lobby.presence).
 
 Every operation that reads and then writes is one Lua script, atomic across processes:
-two processes can never pop the same ticket. The scripts derive player and queue keys
+two processes can never pop the same ticket. A pass (``take.lua``) groups by skill
+window exactly as ``lobby.grouping`` does, in one script. The scripts derive player and queue keys
 from the prefix, so all the keys must live on one Redis server (not Redis Cluster).
 """
 
@@ -25,6 +30,8 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import orjson
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -33,86 +40,51 @@ from redis.backoff import ExponentialBackoff
 
 from match.games import GameInfo
 
+from .grouping import SkillWindow
 from .matchmaker import Matchmaker, Ticket
 from .presence import Presence
 
-# KEYS: player hash, game queue, games set. ARGV: player, game, channel, ticket, score.
+# KEYS: player hash, arrival queue, rating queue, games set.
+# ARGV: player, game, channel, ticket, enqueue time, rating, rating queue member.
 ADD = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'queued', 'game', ARGV[2], 'channel', ARGV[3],
-           'ticket', ARGV[4])
+           'ticket', ARGV[4], 'rank', ARGV[7])
 redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
-redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[6], ARGV[7])
+redis.call('SADD', KEYS[4], ARGV[2])
 return 1
 """
 
 # KEYS: player hash. ARGV: player, '1' if a channel is given, the channel, prefix.
 REMOVE = """
-local f = redis.call('HMGET', KEYS[1], 'state', 'game', 'channel')
+local f = redis.call('HMGET', KEYS[1], 'state', 'game', 'channel', 'rank')
 if not f[1] or (ARGV[2] == '1' and ARGV[3] ~= f[3]) then return 0 end
 if f[1] == 'queued' then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', ARGV[4] .. 'q:' .. f[2], ARGV[1])
+  redis.call('ZREM', ARGV[4] .. 'r:' .. f[2], f[4])
   return 1
 end
 redis.call('HSET', KEYS[1], 'gone', '1')
 return 0
 """
 
-# KEYS: game queue. ARGV: prefix, min players, max players, now, fill timeout, placing TTL
-# in ms. Returns the groups, each a list of tickets (JSON), oldest first. A ticket takes a
-# seat per member (a party's lists several): a group is the oldest ticket, then each later
-# one that still fits, looking at most 4 * max players down the queue.
-TAKE = """
-local prefix, low, high = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local now, fill = tonumber(ARGV[4]), tonumber(ARGV[5])
-local groups = {}
-while true do
-  local head = redis.call('ZRANGE', KEYS[1], 0, 4 * high - 1, 'WITHSCORES')
-  if #head == 0 then break end
-  local group, taken, stale = {}, 0, false
-  for i = 1, #head, 2 do
-    local key = prefix .. 'p:' .. head[i]
-    local f = redis.call('HMGET', key, 'state', 'ticket')
-    if f[1] ~= 'queued' then
-      redis.call('ZREM', KEYS[1], head[i])  -- a stray entry: drop it and look again
-      stale = true
-    elseif taken < high then
-      local members = cjson.decode(f[2]).members
-      local size = (type(members) == 'table' and #members > 0) and #members or 1
-      if taken + size <= high then
-        group[#group + 1] = {key, head[i], f[2]}
-        taken = taken + size
-      end
-    end
-  end
-  if not stale then
-    if taken < low or (taken < high and now - tonumber(head[2]) < fill) then break end
-    if #group == 1 and taken > 1 then break end  -- a party alone waits for others
-    local tickets = {}
-    for i, t in ipairs(group) do
-      redis.call('ZREM', KEYS[1], t[2])
-      redis.call('HSET', t[1], 'state', 'placing')
-      redis.call('PEXPIRE', t[1], ARGV[6])
-      tickets[i] = t[3]
-    end
-    groups[#groups + 1] = tickets
-  end
-end
-return groups
-"""
+TAKE = (Path(__file__).with_name("take.lua")).read_text()
 
-# KEYS: game queue. ARGV: prefix, cutoff (an enqueue time), placing TTL in ms. Pops the
-# tickets (at most 100) that asked for bots and were queued before the cutoff.
+# KEYS: arrival queue, rating queue. ARGV: prefix, cutoff (an enqueue time), placing TTL
+# in ms. Pops the tickets (at most 100) that asked for bots and were queued before the
+# cutoff.
 TAKE_BOTS = """
 local out = {}
 for _, pid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, 100)) do
   local key = ARGV[1] .. 'p:' .. pid
-  local f = redis.call('HMGET', key, 'state', 'ticket')
+  local f = redis.call('HMGET', key, 'state', 'ticket', 'rank')
   if f[1] ~= 'queued' then
     redis.call('ZREM', KEYS[1], pid)
   elseif cjson.decode(f[2]).bots == true then
     redis.call('ZREM', KEYS[1], pid)
+    redis.call('ZREM', KEYS[2], f[3])
     redis.call('HSET', key, 'state', 'placing')
     redis.call('PEXPIRE', key, ARGV[3])
     out[#out + 1] = f[2]
@@ -179,7 +151,9 @@ class RedisMatchmaker(Matchmaker):
     players stay placing if their placer never settles (a process killed while placing
     them: they may queue again this soon; a placement takes milliseconds). The connection
     pool waits up to ``pool_timeout`` for a free connection under load rather than failing
-    at once.
+    at once. A pass forms at most ``groups_per_call`` groups per script call and calls
+    again while a call forms that many, so that a burst never holds Redis for long.
+    ``clock`` gives the passes' "now" (tests move it).
     """
 
     def __init__(
@@ -190,6 +164,8 @@ class RedisMatchmaker(Matchmaker):
         placing_ttl: float = 10.0,
         max_connections: int = 50,
         pool_timeout: float = 10.0,
+        clock: Callable[[], float] = time.time,
+        groups_per_call: int = 500,
     ) -> None:
         pool = BlockingConnectionPool.from_url(
             url,
@@ -200,6 +176,8 @@ class RedisMatchmaker(Matchmaker):
         )
         self.redis = Redis.from_pool(pool)
         self.prefix = prefix
+        self.clock = clock
+        self.groups_per_call = groups_per_call
         self.lease_ms = max(1, round(lease_ttl * 1000))
         self.placing_ms = max(1, round(placing_ttl * 1000))
         self.token = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(8)}"
@@ -217,10 +195,10 @@ class RedisMatchmaker(Matchmaker):
     def add_call(self, ticket: Ticket) -> dict[str, list]:
         """The ADD script's keys and arguments for a ticket."""
         pid, game = ticket.player.id, ticket.game
-        return {
-            "keys": [self.key("p", pid), self.key("q", game), self.key("games")],
-            "args": [pid, game, ticket.channel, encode(ticket), ticket.enqueued],
-        }
+        member = f"{ticket.enqueued:020.6f}|{ticket.size:03d}|{pid}"
+        keys = [self.key("p", pid), self.key("q", game), self.key("r", game), self.key("games")]
+        args = [pid, game, ticket.channel, encode(ticket), ticket.enqueued, ticket.rating]
+        return {"keys": keys, "args": [*args, member]}
 
     async def add(self, ticket: Ticket) -> bool:
         return bool(await self._add(**self.add_call(ticket)))
@@ -234,15 +212,25 @@ class RedisMatchmaker(Matchmaker):
         state = await self.redis.hget(self.key("p", player_id), "state")
         return None if state is None else state.decode()
 
-    async def take_groups(self, info: GameInfo, fill_timeout: float) -> list[list[Ticket]]:
+    async def take_groups(
+        self, info: GameInfo, fill_timeout: float, window: SkillWindow | None = None
+    ) -> list[list[Ticket]]:
         # Enqueue times come from the joining process's clock, so "now" does too.
-        args = [self.prefix, info.min_players, info.max_players, time.time(), fill_timeout]
-        groups = await self._take(keys=[self.key("q", info.name)], args=[*args, self.placing_ms])
-        return [[decode(data) for data in group] for group in groups]
+        window = window or SkillWindow.from_settings()
+        keys = [self.key("r", info.name), self.key("q", info.name)]
+        args = [self.prefix, info.min_players, info.max_players, self.clock(), fill_timeout]
+        args += [self.placing_ms, window.base, window.widen, self.groups_per_call]
+        taken: list[list[Ticket]] = []
+        while True:
+            groups = await self._take(keys=keys, args=args)
+            taken += [[decode(data) for data in group] for group in groups]
+            if len(groups) < self.groups_per_call:
+                return taken
 
     async def take_bot_groups(self, info: GameInfo, bot_fill: float) -> list[list[Ticket]]:
         args = [self.prefix, time.time() - bot_fill, self.placing_ms]
-        found = await self._take_bots(keys=[self.key("q", info.name)], args=args)
+        keys = [self.key("q", info.name), self.key("r", info.name)]
+        found = await self._take_bots(keys=keys, args=args)
         return [[decode(data)] for data in found]
 
     async def settle(self, tickets: list[Ticket]) -> set[str]:

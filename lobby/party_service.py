@@ -18,6 +18,7 @@ from gameserver.identity import Identity
 from gameserver.protocol import ClientError
 from match.registry import get_game
 from match.runtime.hosting import hosts
+from players.ratings import acurrent_ratings
 
 from .matchmaker import Ticket
 from .notify import tell
@@ -152,6 +153,8 @@ class PartyService(PrivateMatches):
         ticket = Ticket(player, game.name, channel, party=party.code)
         ticket.members = [Identity(m.id, m.name) for m in party.members]
         ticket.channels = [m.channel for m in party.members]
+        found = await acurrent_ratings(game.name, [m.id for m in ticket.members])
+        ticket.rating = sum(found.values()) / len(found)  # a party plays at its mean
         if not await lobby.matchmaker.add(ticket):  # the leader holds a ticket: leave it be
             undone = await self.backend.unqueue(party.code, game.name)
             await self.changed(undone and Change(undone.code, undone.party))

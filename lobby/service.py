@@ -28,6 +28,7 @@ from match.persistence import MatchRecord
 from match.registry import get_game, installed_games
 from match.runtime.hosting import hosts
 from match.runtime.signals import match_abandoned
+from players.ratings import arating_of
 
 from .matchmaker import PLACING, QUEUED, Matchmaker, MemoryMatchmaker, Ticket
 from .seating import match_found, seat_match
@@ -78,7 +79,9 @@ class Lobby:
         if left > 0:
             raise Cooldown(left)
         await self.matchmaker.ready()
-        ticket = Ticket(player, game.name, channel, proc=self.matchmaker.token, bots=bots)
+        rating = await arating_of(player.id, game.name)
+        token = self.matchmaker.token
+        ticket = Ticket(player, game.name, channel, rating, proc=token, bots=bots)
         if not await self.matchmaker.add(ticket):
             raise ClientError(protocol.ALREADY_QUEUED, "you are already queued")
         if queued is not None:
@@ -219,7 +222,8 @@ class Lobby:
         match with bots is unrated)."""
         game = get_game(group[0].game)
         players = [member for ticket in group for member in ticket.members]
-        return await seat_match(game, players, bots, rated=not bots)
+        seen = {t.player.id: t.rating for t in group if t.size == 1}
+        return await seat_match(game, players, bots, rated=not bots, seen=seen)
 
     def ensure_timer(self) -> None:
         """Start the pass loop that fills matches whose tickets waited the fill timeout."""

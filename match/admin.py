@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -114,6 +114,10 @@ def rebuild(game: Game, match: Match) -> Replay:
     return Replay(frames, check_result(game, match, states[-1]))
 
 
+def seat_names(match: Match) -> dict[int, str]:
+    return {s.seat: s.player.name for s in match.seats.all()}
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -127,8 +131,14 @@ class ReadOnlyInline(admin.TabularInline):
 
 class SeatInline(ReadOnlyInline):
     model = Seat
-    fields = ("seat", "player", "rank")
+    fields = ("seat", "player", "rank", "rating", "rating_change")
     readonly_fields = fields
+
+    @admin.display(description="rating before → after")
+    def rating_change(self, seat: Seat) -> str:
+        if seat.rating_before is None or seat.rating_after is None:
+            return "-"
+        return f"{seat.rating_before['rating']:.2f} → {seat.rating_after['rating']:.2f}"
 
 
 class MoveInline(ReadOnlyInline):
@@ -149,10 +159,11 @@ class MatchAdmin(admin.ModelAdmin):
     search_fields = ("id", "seats__player__name")
     date_hierarchy = "created"
     readonly_fields = (
-        "id", "game", "seed", "options", "status", "created", "started", "ended",
-        "winner", "ranking", "reason", "final_state",
+        "id", "game", "rated", "seed", "options", "status", "created", "started", "ended",
+        "winner_name", "ranking_names", "reason", "final_state",
     )  # fmt: skip
-    exclude = ("input_log",)
+    exclude = ("input_log", "winner", "ranking", "rating_order")
+    actions = ("void_matches",)
     inlines = (SeatInline, MoveInline)
     list_per_page = 50
     change_form_template = "admin/match/match_change_form.html"
@@ -163,6 +174,38 @@ class MatchAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Match | None = None) -> bool:
+        return False  # a record of what happened: viewed, never edited (no Save buttons)
+
+    def has_void_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("match.change_match")
+
+    @admin.action(description="Void the selected matches", permissions=["void"])
+    def void_matches(self, request: HttpRequest, queryset: QuerySet[Match]) -> None:
+        """Void each (ratings recomputed); say which could not be, and why."""
+        from players.moderation import ModerationError
+        from players.voiding import void_match
+
+        by = f"{request.user.get_username()} (admin)"
+        for match in queryset:
+            try:
+                done = void_match(match.id, by)
+                note = "Voided" if done else "Already voided:"
+                self.message_user(request, f"{note} {match}.", messages.SUCCESS)
+            except ModerationError as error:
+                self.message_user(request, f"Not voided: {error}", messages.WARNING)
+
+    @admin.display(description="winner")
+    def winner_name(self, match: Match) -> str:
+        if match.winner is None:
+            return "-"
+        return seat_names(match).get(match.winner, str(match.winner))
+
+    @admin.display(description="ranking")
+    def ranking_names(self, match: Match) -> str:
+        names = seat_names(match)
+        return ", ".join(names.get(seat, str(seat)) for seat in match.ranking or []) or "-"
 
     def get_urls(self):
         """The model's admin URLs plus ``<id>/replay/``, before the catch-all ``<id>/``."""
@@ -176,16 +219,15 @@ class MatchAdmin(admin.ModelAdmin):
 
     @admin.display(description="result")
     def result(self, match: Match) -> str:
-        if match.status != Match.Status.OVER:
+        if match.status not in (Match.Status.OVER, Match.Status.VOIDED):
             return "-"
         if match.winner is None:
             return "no winner"
-        names = {s.seat: s.player.name for s in match.seats.all()}
-        return f"{names.get(match.winner, match.winner)} won"
+        return f"{seat_names(match).get(match.winner, match.winner)} won"
 
     @admin.display(description="replay")
     def replay_link(self, match: Match) -> str:
-        if match.status != Match.Status.OVER:
+        if match.status not in (Match.Status.OVER, Match.Status.VOIDED):
             return "-"
         url = reverse("admin:match_match_replay", args=[quote(match.pk)])
         return format_html('<a href="{}">replay</a>', url)
@@ -207,7 +249,7 @@ class MatchAdmin(admin.ModelAdmin):
             "notice": None,
             "replay": None,
         }
-        if match.status != Match.Status.OVER:
+        if match.status not in (Match.Status.OVER, Match.Status.VOIDED):
             context["notice"] = "This match is not over yet: a match replays once it has ended."
         elif game is None:
             context["notice"] = f"The game {match.game!r} is not installed on this server."

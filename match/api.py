@@ -8,16 +8,18 @@ import orjson
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from gameserver.http import problem
+from players.models import is_id
 
 from .games import Game
-from .models import Match
+from .models import Match, Seat
 from .registry import get_game
 from .replaycache import replays
 from .runtime.replay import replay
+
+ENDED = (Match.Status.OVER, Match.Status.VOIDED)
 
 
 def match_summary(match: Match) -> dict[str, Any]:
@@ -31,16 +33,42 @@ def match_summary(match: Match) -> dict[str, Any]:
         "winner": match.winner,
         "ranking": match.ranking,
         "reason": match.reason or None,
-        "players": [
-            {"id": s.player_id, "name": s.player.name, "seat": s.seat, "rank": s.rank}
-            for s in match.seats.all()
-        ],
+        "rated": match.rated,
+        "players": [seat_summary(match, s) for s in match.seats.all()],
     }
+
+
+def seat_summary(match: Match, seat: Seat) -> dict[str, Any]:
+    """A seat with its rating (ordinal) before and after: null unless the result rated."""
+    counts = match.rated and match.status == Match.Status.OVER and seat.rating_after is not None
+    return {
+        "id": seat.player_id,
+        "name": seat.player.name,
+        "seat": seat.seat,
+        "rank": seat.rank,
+        "rating_before": seat.rating_before["rating"] if counts else None,
+        "rating_after": seat.rating_after["rating"] if counts else None,
+    }
+
+
+def bad_filter(request: HttpRequest) -> JsonResponse | None:
+    """A clear error for a malformed player id, an unknown game or a bad page number."""
+    player, game = request.GET.get("player"), request.GET.get("game")
+    if player is not None and not is_id(player):
+        return problem(400, "invalid", f"{player!r} is not a player id")
+    if game is not None and get_game(game) is None:
+        return problem(404, "unknown_game", f"no game called {game!r}")
+    page = request.GET.get("page", "1")
+    if not page.isdigit() or not 0 < int(page) < 10**9:
+        return problem(400, "invalid", "'page' must be a whole number from 1")
+    return None
 
 
 @require_GET
 def matches(request: HttpRequest) -> JsonResponse:
     """``GET /api/matches?player=&game=&status=&page=``, newest first."""
+    if (refused := bad_filter(request)) is not None:
+        return refused
     query = Match.objects.prefetch_related("seats__player").order_by("-created", "-id")
     if player := request.GET.get("player"):
         query = query.filter(seats__player_id=player)
@@ -52,7 +80,7 @@ def matches(request: HttpRequest) -> JsonResponse:
     try:
         page = paginator.page(request.GET.get("page", 1))
     except (EmptyPage, PageNotAnInteger):
-        return problem(404, "invalid", "no such page")
+        return problem(404, "not_found", "no such page")
     following = None
     if page.has_next():
         params = request.GET.copy()
@@ -70,10 +98,12 @@ def match_detail(request: HttpRequest, match_id: str) -> JsonResponse:
     hidden information (a move is a secret until its round is resolved) wait until the
     match is over.
     """
-    match = get_object_or_404(Match.objects.prefetch_related("seats__player"), id=match_id)
+    match, refused = find_match(match_id)
+    if match is None:
+        return refused
     game = get_game(match.game)
     stored = list(match.moves.all())
-    hidden = match.status != Match.Status.OVER and (game is None or game.hidden_information)
+    hidden = match.status not in ENDED and (game is None or game.hidden_information)
     moves = [] if hidden else [{"seq": m.seq, "seat": m.seat, "move": m.payload} for m in stored]
     state = spectator_state(match, game, [(m.seat, m.payload) for m in stored])
     detail = {**match_summary(match), "state": state, "moves": moves, "moves_hidden": hidden}
@@ -86,7 +116,7 @@ def spectator_state(match: Match, game: Game | None, log: list[tuple[int, Any]])
     """
     if game is None:
         return None
-    if match.status == Match.Status.OVER:
+    if match.status in ENDED:
         return None if match.final_state is None else game.view(match.final_state, None)
     if game.tick_rate:
         return None
@@ -95,6 +125,14 @@ def spectator_state(match: Match, game: Game | None, log: list[tuple[int, Any]])
     except Exception:  # a log the installed rules no longer accept
         return None
     return game.view(states[-1], None)
+
+
+def find_match(match_id: str) -> tuple[Match | None, JsonResponse]:
+    """The match, or None and the error answer for a malformed or unknown id."""
+    if not is_id(match_id):
+        return None, problem(400, "invalid", f"{match_id!r} is not a match id")
+    match = Match.objects.prefetch_related("seats__player").filter(id=match_id).first()
+    return match, problem(404, "not_found", f"no match {match_id!r}")
 
 
 def replay_states(match: Match) -> list[Any]:
@@ -115,8 +153,10 @@ def match_replay(request: HttpRequest, match_id: str) -> HttpResponse:
     A finished match's frames never change: they are rebuilt once and kept encoded
     (``replays``), so clients looping on a replay cost a query, not a rerun of the game.
     """
-    match = get_object_or_404(Match.objects.prefetch_related("seats__player"), id=match_id)
-    if match.status != Match.Status.OVER:
+    match, refused = find_match(match_id)
+    if match is None:
+        return refused
+    if match.status not in ENDED:
         return problem(409, "not_over", "a match replays once it is over")
     frames = replays.get(match.id)
     if frames is None:

@@ -12,6 +12,7 @@ from django.conf import settings
 from gameserver import limits, protocol
 from gameserver.protocol import ClientError
 from gameserver.sockets import ProtocolConsumer
+from players.enforcement import enforcer
 
 from .runtime.host import MatchHost
 from .runtime.hosting import finished_frame, hosts
@@ -44,6 +45,7 @@ class MatchConsumer(ProtocolConsumer):
     async def opened(self) -> None:
         """Join the match's host, or say the match is over, or that there is none (4404)."""
         match_id = self.scope["url_route"]["kwargs"]["match_id"]
+        await enforcer.ensure_running()  # this process acts on bans from now on
         found = await hosts.open(match_id)
         if found is None:
             await self.close(protocol.CLOSE_NOT_FOUND)

@@ -14,6 +14,7 @@ class Match(models.Model):
         WAITING = "waiting"
         ACTIVE = "active"
         OVER = "over"
+        VOIDED = "voided"  # over, then voided by staff: counts for nobody
 
     class Reason(models.TextChoices):
         WIN = "win"
@@ -39,11 +40,17 @@ class Match(models.Model):
     input_log = models.BinaryField(null=True, blank=True)
     # Formed by the public queue with no bots: the result moves the players' ratings.
     rated = models.BooleanField(default=False)
+    # Where the result stands in the order ratings moved (players.ratings): later than
+    # every earlier rated result of each of its players, whatever the clocks said.
+    rating_order = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "matches"
         ordering = ["-created"]
-        indexes = [models.Index(fields=["status", "created"])]
+        indexes = [
+            models.Index(fields=["status", "created"]),
+            models.Index(fields=["game", "rating_order"], name="match_in_rating_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.game} {self.id}"
@@ -63,6 +70,11 @@ class Seat(models.Model):
     seat = models.SmallIntegerField()
     player = models.ForeignKey(Player, related_name="seats", on_delete=models.PROTECT)
     rank = models.SmallIntegerField(null=True, blank=True)
+    # The rating (ordinal) the player had when the match formed, as the players saw it;
+    # then, written with the result of a rated match, the rating objects before and after.
+    rating = models.FloatField(null=True, blank=True)
+    rating_before = models.JSONField(null=True, blank=True)
+    rating_after = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["match", "seat"]

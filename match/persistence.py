@@ -17,6 +17,7 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from gameserver.dbthread import runtime_sync_to_async as database_sync_to_async
+from players import ratings
 
 from .games import Outcome
 from .models import InputChunk, Match, Move, Seat
@@ -27,11 +28,18 @@ class SeatRecord:
     seat: int
     player_id: str
     name: str
+    rating: float = ratings.NEW_PLAYER  # the player's rating when the match formed
     bot: bool = False
 
     def as_player(self) -> dict[str, Any]:
         """The seat as ``match.found`` and ``match.state`` list it."""
-        return {"id": self.player_id, "name": self.name, "seat": self.seat, "bot": self.bot}
+        return {
+            "id": self.player_id,
+            "name": self.name,
+            "seat": self.seat,
+            "rating": self.rating,
+            "bot": self.bot,
+        }
 
 
 @dataclass
@@ -62,16 +70,26 @@ class Journaled:
 
 
 def create_match(
-    game: str, seed: int, options: dict[str, Any], player_ids: list[str], rated: bool = True
+    game: str,
+    seed: int,
+    options: dict[str, Any],
+    player_ids: list[str],
+    rated: bool = True,
+    seat_ratings: list[float] | None = None,
 ) -> str:
     """A new waiting match with ``player_ids`` seated in order; returns its id.
 
-    ``rated``: the result moves ratings (the public queue's matches without bots).
+    ``rated``: the result moves ratings (the public queue's matches). ``seat_ratings``:
+    the players' ratings as the matchmaker saw them, else read now.
     """
     with transaction.atomic():
+        if seat_ratings is None:
+            found = ratings.current_ratings(game, player_ids)
+            seat_ratings = [found[pid] for pid in player_ids]
         match = Match.objects.create(game=game, seed=seed, options=options, rated=rated)
         Seat.objects.bulk_create(
-            Seat(match=match, seat=i, player_id=pid) for i, pid in enumerate(player_ids)
+            Seat(match=match, seat=i, player_id=pid, rating=rating)
+            for i, (pid, rating) in enumerate(zip(player_ids, seat_ratings, strict=True))
         )
     return match.id
 
@@ -82,19 +100,19 @@ def load_match(match_id: str) -> MatchRecord | None:
     if match is None:
         return None
     seats = [
-        SeatRecord(s.seat, s.player_id, s.player.name, s.player.bot)
+        SeatRecord(s.seat, s.player_id, s.player.name, seat_rating(s), s.player.bot)
         for s in match.seats.select_related("player").order_by("seat")
     ]
     moves = [(m.seat, m.payload) for m in match.moves.order_by("seq")]
     result = None
-    if match.status == Match.Status.OVER:
+    if match.status in ENDED:  # a voided match is over for the runtime too
         result = {"winner": match.winner, "ranking": match.ranking, "reason": match.reason}
     return MatchRecord(
         id=match.id,
         game=match.game,
         seed=match.seed,
         options=match.options,
-        status=match.status,
+        status=Match.Status.OVER if match.status in ENDED else match.status,
         created_ts=match.created.timestamp(),
         seats=seats,
         moves=moves,
@@ -145,17 +163,21 @@ def finish_match(
     final_state: Any,
     moves: list[tuple[int, Any]],
     input_log: bytes | None = None,
-) -> bool:
-    """Commit a result, the ranks and the move log in one transaction, once.
+) -> Finished:
+    """Commit a result, the ranks, the move log and the rating moves in one transaction, once.
 
-    ``moves`` is the whole log, numbered from 1; moves already stored are kept. Returns
-    False (and writes nothing) when the match already has a result: the conditional
-    update lets one writer through, so a retried or duplicated write never counts twice.
+    ``moves`` is the whole log, numbered from 1; moves already stored are kept. When the
+    match already has a result nothing is written and the stored one comes back: the
+    conditional update lets one writer through, so a retried or duplicated write never
+    counts twice, nor moves a rating twice.
     """
     with transaction.atomic():
+        rated = rated_game(match_id, outcome)
+        if rated is not None:
+            ratings.lock_game(rated)
         won = (
             Match.objects.filter(id=match_id)
-            .exclude(status=Match.Status.OVER)
+            .exclude(status__in=ENDED)
             .update(
                 status=Match.Status.OVER,
                 ended=timezone.now(),
@@ -167,7 +189,7 @@ def finish_match(
             )
         )
         if not won:
-            return False
+            return stored_result(match_id)
         if moves:
             Move.objects.bulk_create(
                 (
@@ -178,7 +200,71 @@ def finish_match(
             )
         ranks = [When(seat=seat, then=Value(rank)) for seat, rank in seat_ranks(outcome).items()]
         Seat.objects.filter(match_id=match_id).update(rank=Case(*ranks, default=None))
-    return True
+        moved = rate_result(match_id, rated, outcome) if rated is not None else None
+    return Finished(True, outcome.as_dict(), moved)
+
+
+# Ratings of a result ------------------------------------------------------------------
+
+ENDED = [Match.Status.OVER, Match.Status.VOIDED]
+
+
+@dataclass
+class Finished:
+    """What a result write found. ``written``: this call wrote it (else it was there
+    already: a retry, or another host). ``result`` as stored; ``ratings``, for a rated
+    match, each seat's rating before and after (``match.over``'s ``ratings``).
+    """
+
+    written: bool
+    result: dict[str, Any] | None = None
+    ratings: list[dict[str, Any]] | None = None
+
+    def __bool__(self) -> bool:
+        return self.written
+
+
+def seat_rating(seat: Seat) -> float:
+    return ratings.NEW_PLAYER if seat.rating is None else seat.rating
+
+
+def rated_game(match_id: str, outcome: Outcome) -> str | None:
+    """The match's game when this result moves ratings: a rated match, not abandoned,
+    that ranks at least two seats (a timeout nobody moved in ranks none)."""
+    if outcome.reason == Match.Reason.ABANDONED or len(outcome.ranking) < 2:
+        return None
+    found = Match.objects.filter(id=match_id, rated=True).values_list("game", flat=True)
+    return found.first()
+
+
+def rate_result(match_id: str, game: str, outcome: Outcome) -> list[dict[str, Any]]:
+    """Move the seats' ratings by the result (ranked seats only) and keep them on the seats."""
+    ranks = seat_ranks(outcome)
+    seats = list(Seat.objects.filter(match_id=match_id, seat__in=list(ranks)).order_by("seat"))
+    placed = [
+        ratings.Placed(s.seat, s.player_id, ranks[s.seat], s.seat == outcome.winner) for s in seats
+    ]
+    order, moved = ratings.rate_match(game, placed)
+    for seat, change in zip(seats, moved, strict=True):
+        seat.rating_before, seat.rating_after = change["before"], change["after"]
+    Seat.objects.bulk_update(seats, ["rating_before", "rating_after"])
+    Match.objects.filter(id=match_id).update(rating_order=order)
+    return moved
+
+
+def stored_result(match_id: str) -> Finished:
+    """The result already written, with the ratings it moved."""
+    match = Match.objects.filter(id=match_id).first()
+    if match is None or match.status not in ENDED:
+        return Finished(False)
+    result = {"winner": match.winner, "ranking": match.ranking, "reason": match.reason}
+    seats = match.seats.order_by("seat")
+    moved = [
+        {"seat": s.seat, "before": s.rating_before, "after": s.rating_after}
+        for s in seats
+        if s.rating_after is not None
+    ]
+    return Finished(False, result, moved or None)
 
 
 def discard_match(match_id: str) -> bool:
@@ -207,9 +293,7 @@ def record_moves(rows: list[tuple[str, int, int, Any]]) -> None:
 def unfinished_matches() -> list[str]:
     """The ids of every match that is not over, oldest first."""
     return list(
-        Match.objects.exclude(status=Match.Status.OVER)
-        .order_by("created")
-        .values_list("id", flat=True)
+        Match.objects.exclude(status__in=ENDED).order_by("created").values_list("id", flat=True)
     )
 
 

@@ -15,6 +15,7 @@ def fresh_server(settings):
     from lobby.matchmaker import MemoryMatchmaker
     from lobby.parties import MemoryParties
     from match.runtime.hosting import hosts
+    from players.enforcement import enforcer
 
     settings.CHANNEL_LAYERS = TEST_LAYERS
     settings.GAMESERVER_JOIN_TIMEOUT = 30
@@ -24,7 +25,9 @@ def fresh_server(settings):
     service.lobby.__init__(MemoryMatchmaker())
     party_service.parties.__init__(MemoryParties())
     delivery._local.clear()
+    enforcer.stop()
     yield
+    enforcer.stop()
     channel_layers.backends.clear()
 
 

@@ -48,6 +48,8 @@ def servers(tmp_path_factory):
             "GAMESERVER_RECONNECT_GRACE": "30",
             "GAMESERVER_RATE": "1000",
             "GAMESERVER_RATE_BURST": "1000",
+            # The load tester's bots re-queue at once: they play whoever is there.
+            "GAMESERVER_SKILL_WINDOW": "1e9",
         }
         with cluster(3, env, tmp_path_factory.mktemp("cluster")) as procs:
             yield procs
@@ -254,7 +256,7 @@ async def test_redis_channel_layer_carries_matches_across_processes_too(tmp_path
     require_postgres()
     with postgres_database(postgres_url()) as db:
         env = {"DATABASE_URL": db, "REDIS_URL": redis_url(db=6), "GAMESERVER_FILL_TIMEOUT": "0.5",
-               "GAMESERVER_CHANNEL_LAYER": "core"}  # fmt: skip
+               "GAMESERVER_CHANNEL_LAYER": "core", "GAMESERVER_SKILL_WINDOW": "1e9"}  # fmt: skip
         with cluster(2, env, tmp_path) as procs:
             urls = ",".join(s.url for s in procs)
             for scenario in ("w1", "w2"):

@@ -78,6 +78,7 @@ class MatchHost(Ticker, Verdicts):
         self.arrived: set[int] = set()  # seats that connected at least once
         self.result_committed = False  # from then on its players are free to queue
         self.result_written = False  # this host's write was the one (not a duplicate)
+        self.finished: persistence.Finished | None = None  # what the result write did
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -290,6 +291,8 @@ class MatchHost(Ticker, Verdicts):
             return
         self.result_committed = True  # the seats are free before match.over goes out
         message = {"type": "match.over", "result": outcome.as_dict()}
+        if self.finished is not None and self.finished.ratings:
+            message["ratings"] = self.finished.ratings  # rated matches only
         try:
             async with self.order:
                 await self.broadcast_state("match.over", self.state, self.seq, message)
@@ -307,9 +310,10 @@ class MatchHost(Ticker, Verdicts):
         for attempt in range(6):
             try:
                 with metrics.result_write.time():
-                    self.result_written = await persistence.afinish_match(
+                    self.finished = await persistence.afinish_match(
                         self.id, outcome, self.state, moves, log_blob
                     )
+                    self.result_written = bool(self.finished)
                 return True
             except Exception:
                 log.exception("match %s: writing the result failed (try %d)", self.id, attempt)
@@ -342,3 +346,19 @@ class MatchHost(Ticker, Verdicts):
             **(self.turns.fields() if self.status == ACTIVE else {}),
             "players": [s.as_player() for s in self.seats],
         }
+
+    # Moderation ---------------------------------------------------------------------
+
+    async def forfeit(self, seat: int, close_code: int | None = None) -> None:
+        """End the match as ``forfeit`` for ``seat`` (a banned player), whatever its state.
+
+        With ``close_code`` the seat's sockets are closed with it first, so that they see
+        that code rather than the match's normal close.
+        """
+        if self.status == OVER or not 0 <= seat < len(self.seats):
+            return
+        if close_code is not None:
+            for conn in [c for c in self.connections if c.seat == seat]:
+                self.connections.remove(conn)
+                await self.close_quietly(conn, close_code)
+        await self.end(self.outcome_without(seat, "forfeit"))

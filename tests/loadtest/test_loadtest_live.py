@@ -21,6 +21,7 @@ def live(tmp_path_factory):
         "GAMESERVER_BENCH_RELAY": "1",
         "GAMESERVER_RATE": "1000",
         "GAMESERVER_RATE_BURST": "1000",
+        "GAMESERVER_SKILL_WINDOW": "1e9",  # the bots re-queue at once: any rating will do
     }
     with server(env, tmp_path_factory.mktemp("loadtest")) as url:
         yield url, server_pid(url)

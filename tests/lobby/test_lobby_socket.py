@@ -20,7 +20,7 @@ async def test_welcome_names_the_player_and_the_games():
     assert (await client.connect())[0]
     welcome = await client.expect("welcome")
     assert welcome["protocol"] == 1
-    assert welcome["player"] == {"id": pid, "name": "ann"}
+    assert welcome["player"] == {"id": pid, "name": "ann", "ratings": {}}
     games = {g["name"]: g for g in welcome["games"]}
     assert games["tictactoe"] == {
         "name": "tictactoe",

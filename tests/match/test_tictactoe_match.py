@@ -29,8 +29,8 @@ async def matched_pair(encoding: str = codec.JSON):
     assert fa["match_id"] == fb["match_id"]
     assert (fa["seat"], fb["seat"]) == (0, 1)
     assert fa["players"] == [
-        {"id": ida, "name": "ann", "seat": 0, "bot": False},
-        {"id": idb, "name": "bob", "seat": 1, "bot": False},
+        {"id": ida, "name": "ann", "seat": 0, "rating": 0.0, "bot": False},
+        {"id": idb, "name": "bob", "seat": 1, "rating": 0.0, "bot": False},
     ]
     return (ta, tb), (la, lb), fa["match_id"]
 

@@ -37,9 +37,10 @@ export const SUBPROTOCOLS = { json: "gameserver.v1.json", msgpack: "gameserver.v
  * of them: the server closes a match's sockets with 1000 only after `match.over`,
  * which marks the socket final by itself.
  */
-const FINAL_CLOSE_CODES = new Set([1008, 1009, 4401, 4404, 4409, 4413, 4429]);
+const FINAL_CLOSE_CODES = new Set([1008, 1009, 4401, 4403, 4404, 4409, 4413, 4429]);
 const CLOSE_ERRORS = {
   4401: ["unauthorized", "the server refused the identity (bad or expired token)"],
+  4403: ["banned", "the player is banned"],
   4404: ["not_found", "no such match"],
   4409: ["too_many_sockets", "this player already holds as many sockets as allowed"],
   4413: ["spectators_full", "the match already has as many spectators as allowed"],
@@ -57,15 +58,15 @@ export class ProtocolError extends Error {
   }
 }
 
-/** A non-2xx answer from the HTTP API. `body` is the decoded JSON body, if any. */
+/** A non-2xx answer from the HTTP API, whose body is `{"error": code, "message"}`. */
 export class HttpError extends Error {
   constructor(status, body) {
-    const detail = body && body.error ? body.error.message : `HTTP ${status}`;
-    super(detail);
+    const known = body && typeof body.error === "string";
+    super(known ? body.message : `HTTP ${status}`);
     this.name = "HttpError";
     this.status = status;
     this.body = body;
-    this.code = body && body.error ? body.error.code : `http_${status}`;
+    this.code = known ? body.error : `http_${status}`;
   }
 }
 
@@ -487,7 +488,8 @@ export class Match extends Socket {
     this.seq = -1;
     this.state = null;
     this.result = null;
-    this.players = null; // [{id, name, seat, bot}] from match.state
+    this.players = null; // [{id, name, seat, rating, bot}] from match.state
+    this.ratings = null; // a rated match.over's [{seat, before, after}]
     this.lastT = null;
     this.syncing = false;
   }
@@ -562,6 +564,7 @@ const MATCH_HANDLERS = {
     this.status = message.status;
     if (message.players) this.players = message.players;
     if (message.result) this.result = message.result;
+    if (message.players) this.players = message.players;
     if (message.status === "over") this.final = true;
     this.apply(message, "snapshot");
   },
@@ -580,6 +583,7 @@ const MATCH_HANDLERS = {
   "match.over"(message) {
     this.status = "over";
     this.result = message.result;
+    if (message.ratings) this.ratings = message.ratings;
     this.final = true; // the server closes with 1000 next: nothing to reconnect to
     this.apply(message, "over");
     this.settleMatchRequests();
@@ -632,6 +636,21 @@ export class GameClient extends Emitter {
   /** `GET /api/matches/<id>/replay`: `{match, frames: [{step, state}, ...]}`. */
   getReplay(matchId) {
     return this.fetchJson(`/api/matches/${encodeURIComponent(matchId)}/replay`);
+  }
+
+  /** `GET /api/leaderboard/<game>`: a page (`{page}`, from 1) or the page `{around}` a
+   * player id; `{game, page, results: [{rank, player, rating, ...}], next, previous}`. */
+  getLeaderboard(game, { page, around } = {}) {
+    const query = new URLSearchParams();
+    if (around) query.set("around", around);
+    else if (page) query.set("page", page);
+    const suffix = query.toString() ? `?${query}` : "";
+    return this.fetchJson(`/api/leaderboard/${encodeURIComponent(game)}${suffix}`);
+  }
+
+  /** `GET /api/players/<id>`: `{id, name, created, bot, ratings: {<game>: {...}}, matches}`. */
+  getPlayer(playerId) {
+    return this.fetchJson(`/api/players/${encodeURIComponent(playerId)}`);
   }
 
   /** A fetch of JSON from this server (or an absolute `next` URL); throws HttpError. */

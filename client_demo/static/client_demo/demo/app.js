@@ -3,15 +3,19 @@
 //   #/            lobby: games, queue, party, live matches, history
 //   #/match/<id>  a match, as a player or a spectator
 //   #/replay/<id> a finished match, step by step
+//   #/leaderboard/<game>[/<page>|/me]   a game's leaderboard
+//   #/player/<id> a player's ratings and matches
 // An invite link (/?party=CODE) asks for a name if needed, then joins that party.
 
 import { GameClient, loadMsgpack } from "../gameserver-client.js";
 import { toast } from "./dom.js";
 import { setAnnounced } from "./games/index.js";
+import * as boardView from "./views/leaderboard.js";
 import * as parties from "./views/parties.js";
 import * as lobbyView from "./views/lobby.js";
 import * as loginView from "./views/login.js";
 import * as matchView from "./views/match.js";
+import * as playerView from "./views/player.js";
 import * as replayView from "./views/replay.js";
 
 const SESSION_KEY = "arcade.session";
@@ -23,6 +27,7 @@ const app = {
   client: null,
   lobby: null,
   games: [],
+  ratings: {}, // game -> the player's rating object (welcome, then each match.over)
   queue: null, // {game, since, party} while a ticket is open
   found: new Map(), // match id -> match.found message (players' names before the API has them)
   view: null,
@@ -97,6 +102,7 @@ function showPlayer() {
   const player = app.client.player;
   who.hidden = logout.hidden = !player;
   who.textContent = player ? player.name : "";
+  who.href = player ? `#/player/${player.id}` : "#/";
 }
 
 async function connectLobby() {
@@ -104,6 +110,7 @@ async function connectLobby() {
   app.lobby = lobby;
   lobby.on("welcome", (w) => {
     app.games = w.games;
+    app.ratings = { ...(w.player.ratings || {}) };
     setAnnounced(w.games);
     app.emitChange();
   });
@@ -162,9 +169,11 @@ function route() {
     app.view = loginView.create(root, app);
     return;
   }
-  const [, kind, id] = location.hash.match(/^#\/(match|replay)\/([^/]+)/) || [];
+  const [, kind, id, more] = location.hash.match(/^#\/(match|replay|leaderboard|player)\/([^/]+)(?:\/([^/]+))?/) || [];
   if (kind === "match") app.view = matchView.create(root, app, decodeURIComponent(id));
   else if (kind === "replay") app.view = replayView.create(root, app, decodeURIComponent(id));
+  else if (kind === "leaderboard") app.view = boardView.create(root, app, decodeURIComponent(id), more);
+  else if (kind === "player") app.view = playerView.create(root, app, decodeURIComponent(id));
   else app.view = lobbyView.create(root, app);
 }
 

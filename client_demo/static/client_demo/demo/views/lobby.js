@@ -67,7 +67,8 @@ export function create(root, app) {
       { class: `card game-card${queued ? " queued" : ""}`, dataset: { game: game.name } },
       h("div", { class: "game-head" }, h("h3", {}, titleOf(game.name)), h("span", { class: `badge ${game.realtime ? "badge-rt" : ""}` }, game.realtime ? "real time" : "turn based")),
       h("p", { class: "muted" }, blurbOf(game.name)),
-      h("p", { class: "small muted" }, seats),
+      h("p", { class: "small muted" }, seats, " · ", h("a", { href: `#/leaderboard/${game.name}`, dataset: { testid: `board-${game.name}` } }, "leaderboard")),
+      app.ratings?.[game.name] ? h("p", { class: "small", dataset: { testid: `my-rating-${game.name}` } }, `Your rating: ${app.ratings[game.name].rating.toFixed(1)}`) : null,
       h("div", { class: "row card-actions" }, solo, queued ? null : parties.cardActions(app, game)),
     );
   }

@@ -5,6 +5,7 @@ import { h, mount, nameOf, toast } from "../dom.js";
 import { rendererFor, titleOf } from "../games/index.js";
 import * as debug from "./debug.js";
 import * as parties from "./parties.js";
+import { changes, shown } from "./ratings.js";
 
 const REASONS = {
   resign: "resigned",
@@ -27,6 +28,7 @@ export function create(root, app, matchId) {
   const banner = h("div", { id: "match-banner", class: "banner", dataset: { state: "connecting" } }, "Connecting…");
   const board = h("div", { class: "board", id: "board" });
   const actions = h("div", { class: "actions" });
+  const ratingBox = h("div", { class: "rating-box" });
   mount(
     root,
     h(
@@ -35,6 +37,7 @@ export function create(root, app, matchId) {
       h("div", { class: "match-head" }, h("div", {}, title, roster), actions),
       banner,
       board,
+      ratingBox,
     ),
   );
 
@@ -95,6 +98,7 @@ export function create(root, app, matchId) {
           p.name,
           p.seat === match.seat ? " (you)" : "",
           p.bot ? " · computer" : "",
+          typeof p.rating === "number" ? h("span", { class: "chip-rating", title: "rating" }, shown(p.rating)) : null,
         ),
       ),
       match.isSpectator && match.status ? h("span", { class: "chip spectator" }, "spectating") : null,
@@ -125,6 +129,14 @@ export function create(root, app, matchId) {
     drawHead();
     drawBanner();
     drawActions();
+    drawRatings();
+  }
+
+  function drawRatings() {
+    if (!match.ratings || ratingBox.childElementCount) return;
+    mount(ratingBox, changes(match.ratings, players, match.seat));
+    const mine = match.ratings.find((r) => r.seat === match.seat);
+    if (mine && app.ratings) app.ratings[match.game] = mine.after;
   }
 
   function ensureRenderer() {
@@ -191,6 +203,7 @@ export function create(root, app, matchId) {
 
   offs.push(
     match.on("state", (info) => {
+      if (match.players) players = match.players; // with their ratings
       ensureRenderer();
       renderer.render(info.state, info);
       drawAll();
@@ -221,7 +234,7 @@ export function create(root, app, matchId) {
   );
 
   const countdown = setInterval(() => away.size && drawBanner(), 1000);
-  match.connect().then(loadPlayers, (err) => {
+  match.connect().then(() => (match.players ? drawAll() : loadPlayers()), (err) => {
     const text = err.code === "not_found" ? "There is no such match." : `Cannot join the match: ${err.message}`;
     setBanner("error", text);
     drawn.actions = "error";
