@@ -34,15 +34,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import orjson
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
 
 from match.games import GameInfo
 
 from .grouping import SkillWindow
 from .matchmaker import Matchmaker, Ticket
 from .presence import Presence
+from .redis_client import connect
 
 # KEYS: player hash, arrival queue, rating queue, games set.
 # ARGV: player, game, channel, ticket, enqueue time, rating, rating queue member.
@@ -167,14 +165,7 @@ class RedisMatchmaker(Matchmaker):
         clock: Callable[[], float] = time.time,
         groups_per_call: int = 500,
     ) -> None:
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=pool_timeout,
-            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 3),
-            health_check_interval=30,
-        )
-        self.redis = Redis.from_pool(pool)
+        self.redis = connect(url, max_connections, pool_timeout)
         self.prefix = prefix
         self.clock = clock
         self.groups_per_call = groups_per_call

@@ -20,9 +20,6 @@ import time
 from typing import Any
 
 import orjson
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
 
 from gameserver import protocol
 
@@ -49,6 +46,7 @@ from .parties_lua import (
     STARTED,
     UNQUEUE,
 )
+from .redis_client import connect
 
 MESSAGES = {
     protocol.IN_PARTY: "you are already in a party",
@@ -69,14 +67,7 @@ class RedisParties(Parties):
         max_connections: int = 50,
         pool_timeout: float = 10.0,
     ) -> None:
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=pool_timeout,
-            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 3),
-            health_check_interval=30,
-        )
-        self.redis = Redis.from_pool(pool)
+        self.redis = connect(url, max_connections, pool_timeout)
         self.prefix = prefix
         self.ttl = ttl
         self.ttl_ms = max(1, round(ttl * 1000))
